@@ -159,9 +159,7 @@ def _github_oidc_assertion(url: str, request_token: str) -> Callable[[], str]:
                 timeout=(10, 30),
             )
         except requests.RequestException as exc:
-            raise CredentialUnavailableError(
-                f"the OIDC token request failed ({type(exc).__name__})"
-            ) from exc
+            raise CredentialUnavailableError(f"the OIDC token request failed ({type(exc).__name__})") from exc
         if resp.status_code != 200:
             raise CredentialUnavailableError(f"the OIDC token request returned HTTP {resp.status_code}")
         value = resp.json().get("value") if resp.content else None
@@ -219,9 +217,15 @@ def resolve_credential(
     def require_ids(kind: str) -> tuple[str, str]:
         for name in ("tenantId", "clientId"):
             if value(name) is None:
-                trigger = next(
-                    f.source for n, f in fields.items() if n not in ("tenantId", "clientId", "environment")
-                ) if any(n not in ("tenantId", "clientId", "environment") for n in fields) else kind
+                trigger = (
+                    next(
+                        f.source
+                        for n, f in fields.items()
+                        if n not in ("tenantId", "clientId", "environment")
+                    )
+                    if any(n not in ("tenantId", "clientId", "environment") for n in fields)
+                    else kind
+                )
                 raise ConfigurationError(
                     f"{keys.NAMESPACE}:{name}",
                     f"{kind} is configured (via {trigger}) but no {name} is set",
@@ -248,7 +252,9 @@ def resolve_credential(
         cred = ClientSecretCredential(tenant, client, value("clientSecret") or "", **common)
         return ResolvedCredential(cred, f"client secret ({source('clientSecret')})")
 
-    oidc_requested = flag("useOidc") or value("oidcToken") is not None or value("oidcTokenFilePath") is not None
+    oidc_requested = (
+        flag("useOidc") or value("oidcToken") is not None or value("oidcTokenFilePath") is not None
+    )
     if oidc_requested:
         tenant, client = require_ids("OIDC (workload identity federation)")
         token = value("oidcToken")
@@ -286,13 +292,16 @@ def resolve_credential(
         cred = AzureCliCredential(tenant_id=tenant_id) if tenant_id else AzureCliCredential()
         return ResolvedCredential(cred, f"Azure CLI ({source('useCli')})")
 
-    partial = [f.source for n, f in fields.items() if n in ("clientId", "clientCertificatePassword", "oidcRequestUrl", "oidcRequestToken")]
+    partial = [
+        f.source
+        for n, f in fields.items()
+        if n in ("clientId", "clientCertificatePassword", "oidcRequestUrl", "oidcRequestToken")
+    ]
     if partial:
         raise ConfigurationError(
             partial[0],
             "a client id is configured but no way to authenticate it",
-            "also set clientSecret, clientCertificatePath or useOidc in the same place "
-            "(or useMsi / useCli)",
+            "also set clientSecret, clientCertificatePath or useOidc in the same place (or useMsi / useCli)",
         )
 
     managed_identity_here = any(environ.get(name) for name in keys.MANAGED_IDENTITY_ENV_MARKERS)
@@ -304,7 +313,10 @@ def resolve_credential(
     }
     if environ.get(keys.ENV_AZURE_AUTHORITY_HOST) is None:
         dac_kwargs["authority"] = authority_host
-    return ResolvedCredential(_ExplainingCredential(DefaultAzureCredential(**dac_kwargs)), "DefaultAzureCredential (AZURE_* variables, workload identity, Azure CLI)")
+    return ResolvedCredential(
+        _ExplainingCredential(DefaultAzureCredential(**dac_kwargs)),
+        "DefaultAzureCredential (AZURE_* variables, workload identity, Azure CLI)",
+    )
 
 
 def _snake(name: str) -> str:

@@ -42,7 +42,9 @@ def validate_endpoint(url: str, *, field: str = "personaldata:endpoint") -> str:
         )
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ConfigurationError(
-            field, f"{url!r} carries credentials, a query or a fragment", f"use a bare base URL like {example}"
+            field,
+            f"{url!r} carries credentials, a query or a fragment",
+            f"use a bare base URL like {example}",
         )
     return url.strip().rstrip("/")
 

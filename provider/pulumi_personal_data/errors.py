@@ -176,7 +176,10 @@ class GraphError(PersonalDataError):
             parts.append(f"code {details.code}")
         if details.message:
             parts.append(details.message)
-        ids = f"request-id {details.request_id or 'n/a'}, client-request-id {details.client_request_id or 'n/a'}"
+        ids = (
+            f"request-id {details.request_id or 'n/a'}, "
+            f"client-request-id {details.client_request_id or 'n/a'}"
+        )
         text = "; ".join(parts) + f" ({ids})"
         if hint:
             text += f". Fix: {hint}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import math
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ def parse_retry_after(value: str | None) -> float | None:
             return None
         now = email.utils.parsedate_to_datetime(email.utils.formatdate(usegmt=True))
         seconds = (when - now).total_seconds()
-    if seconds != seconds or seconds < 0:  # NaN or negative
+    if math.isnan(seconds) or seconds < 0:
         return 0.0
     return min(seconds, 3600.0)
 

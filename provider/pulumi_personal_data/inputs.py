@@ -80,9 +80,7 @@ def normalize_guid(field: str, value: object) -> str:
             field, f"must be a string GUID, got {type(value).__name__}; quote the object id"
         )
     if value != value.strip():
-        raise InputValidationError(
-            field, f"{_describe(value)} has leading or trailing whitespace; remove it"
-        )
+        raise InputValidationError(field, f"{_describe(value)} has leading or trailing whitespace; remove it")
     if not _GUID_RE.fullmatch(value):
         raise InputValidationError(
             field,
@@ -153,8 +151,7 @@ def validate_inputs(props: Mapping[str, Any]) -> list[InputValidationError]:
         failures.append(
             InputValidationError(
                 key,
-                "is not an input of PersonalDataRemoval; the inputs are "
-                + ", ".join(INPUT_FIELDS),
+                "is not an input of PersonalDataRemoval; the inputs are " + ", ".join(INPUT_FIELDS),
             )
         )
 
@@ -162,9 +159,7 @@ def validate_inputs(props: Mapping[str, Any]) -> list[InputValidationError]:
         return key in props and props[key] is not None and props[key] != UNKNOWN_SENTINEL
 
     if USER_ID not in props or props[USER_ID] is None:
-        failures.append(
-            InputValidationError(USER_ID, "is required: the external user's object id (a GUID)")
-        )
+        failures.append(InputValidationError(USER_ID, "is required: the external user's object id (a GUID)"))
     elif known(USER_ID):
         try:
             normalize_guid(USER_ID, props[USER_ID])

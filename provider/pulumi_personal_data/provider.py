@@ -112,7 +112,7 @@ def _configure_logging() -> None:
 
 
 def _is_unknown(value: Any) -> bool:
-    return value == UNKNOWN_SENTINEL
+    return bool(value == UNKNOWN_SENTINEL)
 
 
 def _accepted_at(date_header: str | None) -> str:

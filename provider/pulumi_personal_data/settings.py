@@ -71,7 +71,10 @@ def resolve_settings(config: ConfigGetter, environ: Mapping[str, str]) -> Provid
         return None if value == "" else value
 
     for source, value in (
-        (f"{keys.AZUREAD_NAMESPACE}:{keys.ENVIRONMENT[0]}", config(f"{keys.AZUREAD_NAMESPACE}:{keys.ENVIRONMENT[0]}")),
+        (
+            f"{keys.AZUREAD_NAMESPACE}:{keys.ENVIRONMENT[0]}",
+            config(f"{keys.AZUREAD_NAMESPACE}:{keys.ENVIRONMENT[0]}"),
+        ),
         (keys.ENVIRONMENT[1], environ.get(keys.ENVIRONMENT[1])),
     ):
         if value and str(value).strip().lower() in keys.UNSUPPORTED_ENVIRONMENTS:

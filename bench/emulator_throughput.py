@@ -1,0 +1,91 @@
+"""Benchmark: removePersonalData requests per second against the emulator over TLS with keep-alive."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+DEMO_APP_ID = "0b7a6f1e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
+DEMO_SECRET = "demo-secret-do-not-use-in-production"  # noqa: S105 - the fake seed secret
+
+
+def _wait_ready(ready_file: Path, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ready_file.exists():
+            info: dict[str, str] = json.loads(ready_file.read_text())
+            return info
+        if proc.poll() is not None:
+            raise SystemExit(f"emulator exited early with code {proc.returncode}")
+        time.sleep(0.05)
+    raise SystemExit("emulator did not become ready")
+
+
+def main() -> None:
+    """Start the emulator, seed profiles, hammer removePersonalData and print requests/second."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=5000, help="removePersonalData calls to make")
+    parser.add_argument("--threads", type=int, default=8, help="client threads (one Session each)")
+    parser.add_argument("--data-dir", action="store_true", help="use a file database instead of memory")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="graph-emulator-bench-") as tmp:
+        ready_file = Path(tmp) / "ready.json"
+        cmd = [sys.executable, "-m", "pulumi_personal_data.emulator", "--port", "0",
+               "--processing-delay", "3600", "--ready-file", str(ready_file)]
+        if args.data_dir:
+            cmd += ["--data-dir", str(Path(tmp) / "data")]
+        env = dict(os.environ)
+        provider_dir = str(Path(__file__).resolve().parent.parent / "provider")
+        env["PYTHONPATH"] = provider_dir + os.pathsep + env.get("PYTHONPATH", "")
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
+        try:
+            info = _wait_ready(ready_file, proc)
+            ca, base, graph = info["ca_path"], info["base_url"], info["graph_url"]
+            seeded = requests.post(f"{base}/_emulator/seed/generate", json={"count": args.requests},
+                                   verify=ca, timeout=60)
+            seeded.raise_for_status()
+            ids: list[str] = seeded.json()["userIds"]
+            token = requests.post(
+                f"{base}/{info['tenant_id']}/oauth2/v2.0/token", verify=ca, timeout=30,
+                data={"grant_type": "client_credentials", "client_id": DEMO_APP_ID,
+                      "client_secret": DEMO_SECRET, "scope": "https://graph.microsoft.com/.default"},
+            ).json()["access_token"]
+            local = threading.local()
+            headers = {"Authorization": f"Bearer {token}"}
+
+            def remove(user_id: str) -> int:
+                session = getattr(local, "session", None)
+                if session is None:
+                    session = local.session = requests.Session()
+                response = session.post(f"{graph}/directory/inboundSharedUserProfiles/{user_id}/removePersonalData",
+                                        headers=headers, verify=ca, timeout=30)
+                return response.status_code
+
+            with ThreadPoolExecutor(args.threads) as pool:
+                list(pool.map(remove, ids[: args.threads * 4]))  # warm up: TLS handshakes, pools
+                started = time.perf_counter()
+                statuses = list(pool.map(remove, ids[args.threads * 4:]))
+                elapsed = time.perf_counter() - started
+            ok = sum(1 for s in statuses if s == 204)
+            print(f"{len(statuses)} removePersonalData calls, {ok} x 204, {args.threads} threads, "
+                  f"{elapsed:.2f} s: {len(statuses) / elapsed:.0f} requests/second")
+            if ok != len(statuses):
+                raise SystemExit("some requests failed")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()

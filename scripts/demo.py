@@ -1,0 +1,205 @@
+"""The main job, end to end: the offboarding stack through the real Pulumi CLI against the emulator.
+
+Steps: start the HTTPS Graph emulator -> `pulumi up` -> `pulumi refresh` twice (the second
+changes nothing) -> the emulator finishes processing and a refresh records completion ->
+`pulumi up --expect-no-changes` -> the emulator's journal (exactly one POST per user) ->
+`pulumi destroy` (sends nothing) -> stop the emulator. Exits non-zero at the first failure.
+Nothing leaves loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+from pulumi_personal_data.emulator.control_client import EmulatorControl
+from pulumi_personal_data.local_stack import LocalBackend, open_stack
+from pulumi_personal_data.offboarding import offboarding_program
+from pulumi_personal_data.roster import load_roster
+
+ROOT = Path(__file__).resolve().parent.parent
+REMOVE_SUFFIX = "/removePersonalData"
+
+
+class DemoFailure(Exception):
+    """A step's expectation did not hold."""
+
+
+def step(number: int, total: int, title: str) -> None:
+    print(f"\n=== [{number}/{total}] {title} ===", flush=True)
+
+
+def start_emulator(work: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    data_dir = work / "emulator"
+    ready_file = data_dir / "ready.json"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    ready_file.unlink(missing_ok=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pulumi_personal_data.emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--processing-delay",
+            "manual",
+            "--ready-file",
+            str(ready_file),
+        ],
+        stdout=(data_dir / "emulator.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while not ready_file.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise DemoFailure(f"the emulator did not start; see {data_dir / 'emulator.log'}")
+        time.sleep(0.1)
+    info: dict[str, Any] = json.loads(ready_file.read_text())
+    return proc, info
+
+
+def seed_app() -> tuple[str, str, str]:
+    from importlib.resources import files
+
+    seed = json.loads(files("pulumi_personal_data.emulator").joinpath("default_seed.json").read_text())
+    app = next(
+        a
+        for a in seed["applications"]
+        if "CrossTenantUserProfileSharing.ReadWrite.All" in a.get("roles", []) and a.get("secrets")
+    )
+    return seed["tenant"]["id"], app["appId"], app["secrets"][0]
+
+
+def removal_posts(control: EmulatorControl) -> collections.Counter[str]:
+    counts: collections.Counter[str] = collections.Counter()
+    for entry in control.journal():
+        if entry.method == "POST" and entry.path.endswith(REMOVE_SUFFIX):
+            counts[entry.path.rsplit("/", 2)[-2]] += 1
+    return counts
+
+
+def changes(summary: auto.UpdateSummary) -> dict[str, int]:
+    return {k: v for k, v in (summary.resource_changes or {}).items() if k != "same"}
+
+
+def run(work: Path) -> None:
+    total = 9
+    users = load_roster(ROOT / "data" / "departed-users.csv")
+    step(1, total, "start the local Microsoft Graph emulator (HTTPS on loopback)")
+    proc, info = start_emulator(work)
+    try:
+        print(
+            f"Graph endpoint: {info['graph_url']}\n"
+            f"Token authority: {info['authority']}\n"
+            f"CA bundle: {info['ca_path']}"
+        )
+        control = EmulatorControl(info["base_url"], Path(info["ca_path"]))
+        tenant, client_id, secret = seed_app()
+
+        step(
+            2,
+            total,
+            f"select stack 'demo' (file backend in {work.relative_to(ROOT)}/, azuread:* credentials)",
+        )
+        backend = LocalBackend(
+            work / "pulumi",
+            passphrase="demo-only-local-passphrase",
+            extra_env={"REQUESTS_CA_BUNDLE": info["ca_path"], "OFFBOARDING_PROJECT_DIR": str(ROOT)},
+        )
+        stack = open_stack(
+            project_dir=ROOT,
+            stack_name="demo",
+            program=offboarding_program,
+            backend=backend,
+            config={
+                "personaldata:endpoint": info["graph_url"],
+                "personaldata:authorityHost": info["authority"],
+                "azuread:tenantId": tenant,
+                "azuread:clientId": client_id,
+            },
+            secret_config={"azuread:clientSecret": secret},
+        )
+        print(f"{len(users)} departed users in data/departed-users.csv")
+
+        step(3, total, "pulumi up --yes: one removal request per departed user")
+        up = stack.up(on_output=print, color="never")
+        print(f"outputs: removalsByStatus = {up.outputs['removalsByStatus'].value}")
+
+        step(4, total, "pulumi refresh --yes: reads progress, never re-sends")
+        stack.refresh(on_output=print, color="never")
+
+        step(5, total, "pulumi refresh --yes again: must report no changes")
+        second = stack.refresh(on_output=print, color="never")
+        if changes(second.summary):
+            raise DemoFailure(f"the second refresh changed resources: {second.summary.resource_changes}")
+
+        step(6, total, "Graph finishes processing; pulumi refresh records completion")
+        print(f"emulator processed {control.process_pending()} pending removal(s)")
+        stack.refresh(on_output=print, color="never")
+        done = stack.outputs()
+        print(f"outputs after refresh: removalsByStatus = {done['removalsByStatus'].value}")
+
+        step(7, total, "pulumi up --expect-no-changes")
+        stack.up(on_output=print, color="never", expect_no_changes=True)
+
+        step(8, total, "emulator journal: removePersonalData POSTs per user")
+        posts = removal_posts(control)
+        for user in users:
+            print(f"  {user.user_id}  POSTs: {posts.get(user.user_id, 0)}")
+        wrong = {u.user_id: posts.get(u.user_id, 0) for u in users if posts.get(u.user_id, 0) != 1}
+        if wrong or sum(posts.values()) != len(users):
+            raise DemoFailure(f"expected exactly one POST per user, got {dict(posts)}")
+        print(f"exactly one POST for each of {len(users)} users, {sum(posts.values())} in total")
+
+        step(9, total, "pulumi destroy --yes: forgets the removals, sends nothing to Graph")
+        before = sum(removal_posts(control).values())
+        stack.destroy(on_output=print, color="never")
+        if sum(removal_posts(control).values()) != before:
+            raise DemoFailure("destroy sent a request to Graph")
+        print("\nDemo complete: every user requested exactly once; refresh, re-run and destroy sent no POST.")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        print("emulator stopped")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--work-dir", type=Path, default=ROOT / ".demo", help="where state and logs go (recreated)"
+    )
+    args = parser.parse_args()
+    work: Path = args.work_dir.resolve()
+    shutil.rmtree(work, ignore_errors=True)
+    (ROOT / "Pulumi.demo.yaml").unlink(missing_ok=True)
+    work.mkdir(parents=True)
+    os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
+    try:
+        run(work)
+    except (DemoFailure, auto.CommandError) as exc:
+        print(f"\nDEMO FAILED: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
