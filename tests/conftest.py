@@ -13,6 +13,8 @@ from pulumi_personal_data.emulator.control_client import EmulatorControl
 from pulumi_personal_data.emulator.server import EmulatorConfig, EmulatorServer
 
 _SCRUBBED_PREFIXES = ("AZURE_", "ARM_", "ACTIONS_", "PULUMI_PERSONAL_DATA_", "IDENTITY_", "MSI_")
+# Where the pinned CLI lives is tooling, not configuration under test.
+_KEPT = ("PULUMI_PERSONAL_DATA_PULUMI_BIN_DIR",)
 _SCRUBBED_NAMES = (
     "HTTP_PROXY",
     "HTTPS_PROXY",
@@ -32,7 +34,7 @@ _SCRUBBED_NAMES = (
 def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep the developer's credentials, proxies and CA settings out of every test."""
     for name in list(os.environ):
-        if name.startswith(_SCRUBBED_PREFIXES) or name in _SCRUBBED_NAMES:
+        if (name.startswith(_SCRUBBED_PREFIXES) and name not in _KEPT) or name in _SCRUBBED_NAMES:
             monkeypatch.delenv(name, raising=False)
 
 

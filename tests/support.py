@@ -10,6 +10,7 @@ from pulumi.dynamic import ConfigureRequest
 from pulumi.dynamic.config import Config
 
 from pulumi_personal_data import RemovalProvider
+from pulumi_personal_data.emulator.control_client import EmulatorControl, JournalEntry
 from pulumi_personal_data.emulator.server import EmulatorServer
 
 _SEED: dict[str, Any] = json.loads(
@@ -62,3 +63,13 @@ def configured_provider(config: dict[str, Any], project: str = "offboarding") ->
     provider = RemovalProvider()
     provider.configure(ConfigureRequest(Config(raw_config=config, project_name=project)))
     return provider
+
+
+def graph_calls(control: EmulatorControl) -> list[JournalEntry]:
+    """Journal entries of Graph requests only (the token endpoint is journaled too)."""
+    return [e for e in control.journal() if e.path.startswith("/beta/")]
+
+
+def removal_posts(control: EmulatorControl) -> list[JournalEntry]:
+    """Journal entries of removePersonalData POSTs."""
+    return [e for e in graph_calls(control) if e.method == "POST" and e.path.endswith("/removePersonalData")]

@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from azure.core.credentials import AccessToken, TokenCredential
@@ -187,7 +188,7 @@ def resolve_credential(
     sent to the identity platform here, tokens are only requested on first use.
     """
     fields = _layers(config, environ)
-    loopback = is_loopback_host(authority_host.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0])
+    loopback = is_loopback_host(urlsplit(authority_host).hostname or "")
     common: dict[str, Any] = {
         "authority": authority_host,
         # Instance discovery asks the public cloud about the authority; a local emulator is unknown there.
@@ -311,8 +312,10 @@ def resolve_credential(
         "exclude_visual_studio_code_credential": True,
         "exclude_shared_token_cache_credential": True,
     }
-    if environ.get(keys.ENV_AZURE_AUTHORITY_HOST) is None:
-        dac_kwargs["authority"] = authority_host
+    dac_authority = environ.get(keys.ENV_AZURE_AUTHORITY_HOST) or authority_host
+    dac_kwargs["authority"] = dac_authority
+    if is_loopback_host(urlsplit(dac_authority).hostname or ""):
+        dac_kwargs["disable_instance_discovery"] = True
     return ResolvedCredential(
         _ExplainingCredential(DefaultAzureCredential(**dac_kwargs)),
         "DefaultAzureCredential (AZURE_* variables, workload identity, Azure CLI)",

@@ -40,6 +40,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import __version__
 from . import config_keys as keys
 from .credentials import CachedTokenProvider, resolve_credential
 from .errors import (
@@ -150,6 +151,7 @@ class RemovalProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Read stack config (own namespace, ``azuread:*``) and the environment; build nothing yet."""
         _configure_logging()
+        _LOG.info("pulumi-personal-data %s configured", __version__)
         config = req.config
         self._runtime = _Runtime(config.get, os.environ)
 

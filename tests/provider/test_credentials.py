@@ -18,6 +18,7 @@ from tests.support import (
     TENANT_ID,
     WRITER,
     configured_provider,
+    removal_posts,
     stack_config,
 )
 
@@ -29,7 +30,7 @@ def endpoint_only(emulator: EmulatorServer) -> dict[str, Any]:
 
 
 def assert_removed_by(control: EmulatorControl, app_id: str) -> None:
-    post = [e for e in control.journal() if e.method == "POST" and "removePersonalData" in e.path]
+    post = removal_posts(control)
     assert [(e.status, e.app_id) for e in post] == [(204, app_id)]
 
 
@@ -168,7 +169,7 @@ def test_no_credential_lists_every_way_and_sends_nothing(
     text = str(info.value)
     for way in ("personaldata:clientId", "azuread:", "ARM_CLIENT_ID", "AZURE_CLIENT_ID", "useOidc"):
         assert way in text
-    assert [e for e in control.journal() if e.method == "POST"] == []
+    assert removal_posts(control) == []
 
 
 def test_client_id_without_a_secret_names_the_key(emulator: EmulatorServer) -> None:
@@ -186,7 +187,7 @@ def test_wrong_secret_is_a_credential_error_without_the_secret(
         configured_provider(config).create({"user_id": PROFILE_IDS[12]})
     assert "s3cr3t-but-wrong" not in str(info.value)
     assert "client secret (azuread:clientSecret)" in str(info.value)
-    assert [e for e in control.journal() if e.method == "POST"] == []
+    assert removal_posts(control) == []
 
 
 def test_national_cloud_is_refused_before_any_request(emulator: EmulatorServer) -> None:

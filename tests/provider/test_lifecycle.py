@@ -23,6 +23,8 @@ from tests.support import (
     READER,
     UNKNOWN_USER,
     configured_provider,
+    graph_calls,
+    removal_posts,
     stack_config,
 )
 
@@ -31,7 +33,7 @@ ISO_Z = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
 def posts(control: EmulatorControl) -> list[str]:
-    return [e.path for e in control.journal() if e.method == "POST"]
+    return [e.path for e in removal_posts(control)]
 
 
 def test_create_sends_one_post_and_records_the_evidence(
@@ -46,7 +48,7 @@ def test_create_sends_one_post_and_records_the_evidence(
     assert outs["status"] == RemovalStatus.REQUESTED.value == "requested"
     assert ISO_Z.fullmatch(outs["requested_at"])
     assert outs["completed_at"] is None
-    journal = [e for e in control.journal() if e.method == "POST"]
+    journal = removal_posts(control)
     assert [e.path for e in journal] == [
         f"/beta/directory/inboundSharedUserProfiles/{API_PAGE_USER}/removePersonalData"
     ]
@@ -92,7 +94,7 @@ def test_expected_home_tenant_matching_sends_the_post(
     )
     assert outs["status"] == "requested"
     assert outs["expected_home_tenant_id"] == profile["homeTenantId"].lower()
-    assert [e.method for e in control.journal()] == ["GET", "POST"]
+    assert [e.method for e in graph_calls(control)] == ["GET", "POST"]
 
 
 def test_expected_home_tenant_mismatch_refuses_and_sends_no_post(

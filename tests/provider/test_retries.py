@@ -9,13 +9,13 @@ import pytest
 from pulumi_personal_data import GraphConnectionError, GraphTransientError
 from pulumi_personal_data.emulator.control_client import EmulatorControl
 from pulumi_personal_data.emulator.server import EmulatorServer
-from tests.support import PROFILE_IDS, configured_provider, stack_config
+from tests.support import PROFILE_IDS, configured_provider, removal_posts, stack_config
 
 pytestmark = pytest.mark.usefixtures("trust_emulator")
 
 
 def post_statuses(control: EmulatorControl) -> list[int]:
-    return [e.status for e in control.journal() if e.method == "POST"]
+    return [e.status for e in removal_posts(control)]
 
 
 def test_each_transient_kind_is_retried_until_success(

@@ -414,12 +414,13 @@ class IdentityService:
         self, app: AppRegistration, tid: str, assertion: str, header: Mapping[str, Any]
     ) -> None:
         public_key = None
+        # MSAL keeps base64 padding on thumbprints; compare without it.
+        x5t = str(header.get("x5t", "")).rstrip("=")
+        x5t_s256 = str(header.get("x5t#S256", "")).rstrip("=")
         for pem in app.certificates:
             cert = x509.load_pem_x509_certificate(pem.encode())
-            der = cert.public_bytes(serialization.Encoding.DER)
-            if header.get("x5t") == _b64url(cert.fingerprint(hashes.SHA1())) or header.get(  # noqa: S303 - x5t is SHA-1 by spec
-                "x5t#S256"
-            ) == _b64url(hashlib.sha256(der).digest()):
+            sha1 = _b64url(cert.fingerprint(hashes.SHA1()))  # noqa: S303 - x5t is SHA-1 by spec
+            if (x5t and x5t == sha1) or (x5t_s256 and x5t_s256 == _b64url(cert.fingerprint(hashes.SHA256()))):
                 public_key = cert.public_key()
                 break
         if public_key is None:

@@ -1,0 +1,119 @@
+"""An offboarding stack driven through the real Pulumi CLI, with a roster the test edits between runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi import automation as auto
+
+from pulumi_personal_data.emulator.control_client import EmulatorControl
+from pulumi_personal_data.emulator.server import EmulatorServer
+from pulumi_personal_data.local_stack import LocalBackend, find_pulumi_bin_dir, open_stack
+from pulumi_personal_data.offboarding import declare_removals
+from pulumi_personal_data.roster import DepartedUser
+
+REMOVE_SUFFIX = "/removePersonalData"
+
+
+class OffboardingStack:
+    """A stack whose program declares one removal per entry of ``self.users``."""
+
+    def __init__(
+        self,
+        work: Path,
+        emulator: EmulatorServer,
+        *,
+        config: Mapping[str, str],
+        secret_config: Mapping[str, str] | None = None,
+        env: Mapping[str, str] | None = None,
+        stack_name: str = "e2e",
+    ) -> None:
+        self.users: list[str] = []
+        self.reasons: dict[str, str] = {}
+        self.fail_if_missing = False
+        self.work = work
+        project = work / "project"
+        project.mkdir(parents=True, exist_ok=True)
+        self.backend = LocalBackend(
+            work / "pulumi",
+            extra_env={"REQUESTS_CA_BUNDLE": str(emulator.ca_path), **(env or {})},
+        )
+        self.stack = open_stack(
+            project_dir=project,
+            stack_name=stack_name,
+            program=self._program,
+            backend=self.backend,
+            config=config,
+            secret_config=secret_config,
+        )
+        self.output: list[str] = []
+
+    def _program(self) -> None:
+        removals = declare_removals(
+            [DepartedUser(uid, self.reasons.get(uid, f"OFF-{i}"), i) for i, uid in enumerate(self.users)],
+            fail_if_missing=self.fail_if_missing,
+        )
+        pulumi.export("statuses", pulumi.Output.all(*[r.status for r in removals]))
+
+    def _log(self, line: str) -> None:
+        self.output.append(line)
+
+    def up(self, **kwargs: Any) -> auto.UpResult:
+        """`pulumi up --yes`."""
+        return self.stack.up(on_output=self._log, color="never", **kwargs)
+
+    def preview(self, **kwargs: Any) -> auto.PreviewResult:
+        """`pulumi preview`."""
+        return self.stack.preview(on_output=self._log, color="never", **kwargs)
+
+    def refresh(self, **kwargs: Any) -> auto.RefreshResult:
+        """`pulumi refresh --yes`."""
+        return self.stack.refresh(on_output=self._log, color="never", **kwargs)
+
+    def destroy(self) -> auto.DestroyResult:
+        """`pulumi destroy --yes`."""
+        return self.stack.destroy(on_output=self._log, color="never")
+
+    def statuses(self) -> list[str]:
+        """The status output of every removal, in roster order."""
+        value = self.stack.outputs()["statuses"].value
+        return [str(v) for v in value]
+
+    def export_text(self) -> str:
+        """`pulumi stack export` exactly as a user would run it (the real CLI, JSON on stdout)."""
+        bin_dir = find_pulumi_bin_dir()
+        result = subprocess.run(
+            [str(bin_dir / "pulumi"), "stack", "export", "--stack", "e2e"],
+            cwd=self.work / "project",
+            env={**self.backend.env(bin_dir)},
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        return result.stdout
+
+    def resources(self) -> list[dict[str, Any]]:
+        """The removal resources in the exported state."""
+        deployment = json.loads(self.export_text())["deployment"]
+        return [r for r in deployment.get("resources", []) if r["type"].endswith(":PersonalDataRemoval")]
+
+
+def removal_posts(control: EmulatorControl) -> dict[str, int]:
+    """Accepted-or-not removePersonalData POSTs per user id, from the emulator's journal."""
+    counts: dict[str, int] = {}
+    for entry in control.journal():
+        if entry.method == "POST" and entry.path.endswith(REMOVE_SUFFIX):
+            uid = entry.path.rsplit("/", 2)[-2]
+            counts[uid] = counts.get(uid, 0) + 1
+    return counts
+
+
+def changed(summary_changes: Mapping[str, int] | None) -> dict[str, int]:
+    """The non-'same' entries of a resource_changes summary."""
+    return {k: v for k, v in (summary_changes or {}).items() if k != "same" and v}
