@@ -74,7 +74,7 @@ def test_oidc_token_file_through_environment_variables(
     make_stack: StackFactory, emulator: EmulatorServer, control: EmulatorControl, tmp_path: Path
 ) -> None:
     token_file = tmp_path / "federated.jwt"
-    token_file.write_text(control.mint_federated_token())
+    token_file.write_text(control.mint_federated_token(FEDERATED["federatedCredentials"][0]["subject"]))
     stack = make_stack(
         config={"personaldata:endpoint": emulator.graph_url},
         env={

@@ -31,11 +31,14 @@ def test_25_removals_then_refreshes_completion_and_no_changes(
     assert sum(removal_posts(control).values()) == 25  # refresh never POSTs
 
     assert control.process_pending() == 25
-    completing = stack.refresh()
-    assert changed(completing.summary.resource_changes) == {"update": 25}
-    assert stack.statuses() == ["completed"] * 25
+    stack.refresh()
+    completed = stack.resources()
+    assert [r["outputs"]["status"] for r in completed] == ["completed"] * 25
+    assert all(r["outputs"]["completed_at"] for r in completed)
     settled = stack.refresh()
     assert changed(settled.summary.resource_changes) == {}
+    assert stack.resources() == completed  # the next refresh changes nothing at all
+    assert sum(removal_posts(control).values()) == 25
 
     stack.up(expect_no_changes=True)
     preview = stack.preview()

@@ -135,6 +135,7 @@ def _self_signed(tmp_path: Path) -> tuple[Path, str]:
         .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256())
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "app.pem"
     path.write_bytes(
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())

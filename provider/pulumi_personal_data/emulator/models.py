@@ -238,9 +238,12 @@ def encode_skiptoken(key: str) -> str:
 def decode_skiptoken(token: str) -> str:
     """Inverse of encode_skiptoken; BadRequest for a token we did not issue."""
     try:
-        return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        key = base64.b64decode(token + "=" * (-len(token) % 4), altchars=b"-_", validate=True).decode()
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest(f"Invalid $skiptoken '{token}'.") from None
+        key = ""
+    if not key:
+        raise BadRequest(f"Invalid $skiptoken '{token}'.")
+    return key
 
 
 class EmulatorBackend:

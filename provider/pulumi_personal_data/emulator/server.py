@@ -26,6 +26,7 @@ from .store import Store
 from .tls import ensure_tls_files
 
 _READY_TIMEOUT_SECONDS = 30.0
+_GRACEFUL_STOP_SECONDS = 1.0
 
 
 class EmulatorStartError(RuntimeError):
@@ -234,7 +235,11 @@ class EmulatorServer:
         if server is not None:
             server.should_exit = True
         if thread is not None:
-            thread.join(timeout=10)
+            thread.join(timeout=_GRACEFUL_STOP_SECONDS)
+            if thread.is_alive() and server is not None:
+                # A client still holds a TLS connection open; do not wait for its close_notify.
+                server.force_exit = True
+                thread.join(timeout=10)
         self._server = None
         self._thread = None
         self._cleanup()
