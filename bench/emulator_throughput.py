@@ -41,8 +41,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="graph-emulator-bench-") as tmp:
         ready_file = Path(tmp) / "ready.json"
-        cmd = [sys.executable, "-m", "pulumi_personal_data.emulator", "--port", "0",
-               "--processing-delay", "3600", "--ready-file", str(ready_file)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pulumi_personal_data.emulator",
+            "--port",
+            "0",
+            "--processing-delay",
+            "3600",
+            "--ready-file",
+            str(ready_file),
+        ]
         if args.data_dir:
             cmd += ["--data-dir", str(Path(tmp) / "data")]
         env = dict(os.environ)
@@ -52,14 +61,21 @@ def main() -> None:
         try:
             info = _wait_ready(ready_file, proc)
             ca, base, graph = info["ca_path"], info["base_url"], info["graph_url"]
-            seeded = requests.post(f"{base}/_emulator/seed/generate", json={"count": args.requests},
-                                   verify=ca, timeout=60)
+            seeded = requests.post(
+                f"{base}/_emulator/seed/generate", json={"count": args.requests}, verify=ca, timeout=60
+            )
             seeded.raise_for_status()
             ids: list[str] = seeded.json()["userIds"]
             token = requests.post(
-                f"{base}/{info['tenant_id']}/oauth2/v2.0/token", verify=ca, timeout=30,
-                data={"grant_type": "client_credentials", "client_id": DEMO_APP_ID,
-                      "client_secret": DEMO_SECRET, "scope": "https://graph.microsoft.com/.default"},
+                f"{base}/{info['tenant_id']}/oauth2/v2.0/token",
+                verify=ca,
+                timeout=30,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": DEMO_APP_ID,
+                    "client_secret": DEMO_SECRET,
+                    "scope": "https://graph.microsoft.com/.default",
+                },
             ).json()["access_token"]
             local = threading.local()
             headers = {"Authorization": f"Bearer {token}"}
@@ -68,18 +84,24 @@ def main() -> None:
                 session = getattr(local, "session", None)
                 if session is None:
                     session = local.session = requests.Session()
-                response = session.post(f"{graph}/directory/inboundSharedUserProfiles/{user_id}/removePersonalData",
-                                        headers=headers, verify=ca, timeout=30)
+                response = session.post(
+                    f"{graph}/directory/inboundSharedUserProfiles/{user_id}/removePersonalData",
+                    headers=headers,
+                    verify=ca,
+                    timeout=30,
+                )
                 return response.status_code
 
             with ThreadPoolExecutor(args.threads) as pool:
                 list(pool.map(remove, ids[: args.threads * 4]))  # warm up: TLS handshakes, pools
                 started = time.perf_counter()
-                statuses = list(pool.map(remove, ids[args.threads * 4:]))
+                statuses = list(pool.map(remove, ids[args.threads * 4 :]))
                 elapsed = time.perf_counter() - started
             ok = sum(1 for s in statuses if s == 204)
-            print(f"{len(statuses)} removePersonalData calls, {ok} x 204, {args.threads} threads, "
-                  f"{elapsed:.2f} s: {len(statuses) / elapsed:.0f} requests/second")
+            print(
+                f"{len(statuses)} removePersonalData calls, {ok} x 204, {args.threads} threads, "
+                f"{elapsed:.2f} s: {len(statuses) / elapsed:.0f} requests/second"
+            )
             if ok != len(statuses):
                 raise SystemExit("some requests failed")
         finally:

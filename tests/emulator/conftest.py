@@ -19,13 +19,13 @@ PARTNER_TENANT_ID = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
 FABRIKAM_TENANT_ID = "b3a2c1d0-e9f8-4a7b-8c6d-5e4f3a2b1c0d"
 EXAMPLE_USER_ID = "c228b2ae-c4fb-4eda-9620-7e73dddd1cac"
 WRITER_APP = "0b7a6f1e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
-WRITER_SECRET = "demo-secret-do-not-use-in-production"  # noqa: S105 - fake seed secret
+WRITER_SECRET = "demo-secret-do-not-use-in-production"
 READER_APP = "1c8b7a2f-3d4e-4f6a-9b0c-1d2e3f4a5b6c"
-READER_SECRET = "reader-secret-do-not-use"  # noqa: S105 - fake seed secret
+READER_SECRET = "reader-secret-do-not-use"
 NOROLE_APP = "2d9c8b3a-4e5f-4a7b-8c1d-2e3f4a5b6c7d"
 FEDERATED_APP = "3e0d9c4b-5f6a-4b8c-9d2e-3f4a5b6c7d8e"
 GITHUB_SUBJECT = "repo:contoso/offboarding:ref:refs/heads/main"
-GITHUB_REQUEST_TOKEN = "github-request-token-do-not-use"  # noqa: S105 - fake seed token
+GITHUB_REQUEST_TOKEN = "github-request-token-do-not-use"
 ADMIN_UPN = "admin@contoso.example"
 PLAIN_UPN = "pat.plain@contoso.example"
 OUTBOUND_USER = "7c3d4e5f-6a7b-4c8d-8e9f-1a2b3c4d5e6f"
@@ -41,7 +41,9 @@ class Graph:
     session: requests.Session
     token: str | None = None
 
-    def request(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, token: str | None = None, **kwargs: Any
+    ) -> requests.Response:
         """Call ``graph_url + path`` with the test's bearer token (or ``token``)."""
         headers = dict(kwargs.pop("headers", {}) or {})
         bearer = token if token is not None else self.token
@@ -49,7 +51,9 @@ class Graph:
             headers.setdefault("Authorization", f"Bearer {bearer}")
         headers.setdefault("client-request-id", str(uuid.uuid4()))
         url = path if path.startswith("https://") else self.server.graph_url + path
-        return self.session.request(method, url, headers=headers, verify=str(self.server.ca_path), timeout=10, **kwargs)
+        return self.session.request(
+            method, url, headers=headers, verify=str(self.server.ca_path), timeout=10, **kwargs
+        )
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         """GET ``path``."""
@@ -68,8 +72,14 @@ def app_token(server: EmulatorServer, app_id: str, secret: str) -> str:
     """Get an app-only token from the emulator's token endpoint with a client secret."""
     response = requests.post(
         f"{server.base_url}/{server.tenant_id}/oauth2/v2.0/token",
-        data={"grant_type": "client_credentials", "client_id": app_id, "client_secret": secret, "scope": GRAPH_SCOPE},
-        verify=str(server.ca_path), timeout=10,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app_id,
+            "client_secret": secret,
+            "scope": GRAPH_SCOPE,
+        },
+        verify=str(server.ca_path),
+        timeout=10,
     )
     response.raise_for_status()
     return str(response.json()["access_token"])

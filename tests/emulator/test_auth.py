@@ -29,8 +29,12 @@ from .conftest import (
 
 
 def _token_call(server: EmulatorServer, tenant: str | None = None, **form: str) -> requests.Response:
-    return requests.post(f"{server.base_url}/{tenant or server.tenant_id}/oauth2/v2.0/token", data=form,
-                         verify=str(server.ca_path), timeout=10)
+    return requests.post(
+        f"{server.base_url}/{tenant or server.tenant_id}/oauth2/v2.0/token",
+        data=form,
+        verify=str(server.ca_path),
+        timeout=10,
+    )
 
 
 def _unauthorized(response: requests.Response) -> None:
@@ -47,21 +51,28 @@ def test_access_token_claims(emulator: EmulatorServer, writer_token: str) -> Non
     assert claims["roles"] == ["CrossTenantUserProfileSharing.ReadWrite.All"]
     assert claims["iss"] == f"{emulator.base_url}/{TENANT_ID}/v2.0"
     assert claims["exp"] > claims["iat"] and "nbf" in claims and "wids" in claims
-    keys = requests.get(f"{emulator.base_url}/{TENANT_ID}/discovery/v2.0/keys",
-                        verify=str(emulator.ca_path), timeout=10).json()
+    keys = requests.get(
+        f"{emulator.base_url}/{TENANT_ID}/discovery/v2.0/keys", verify=str(emulator.ca_path), timeout=10
+    ).json()
     jwk = next(k for k in keys["keys"] if k["kid"] == header["kid"])
     public_key: Any = jwt.algorithms.RSAAlgorithm.from_jwk(jwk)
     jwt.decode(writer_token, public_key, algorithms=["RS256"], audience="https://graph.microsoft.com")
 
 
 def test_discovery_document(emulator: EmulatorServer) -> None:
-    doc = requests.get(f"{emulator.base_url}/{TENANT_ID}/v2.0/.well-known/openid-configuration",
-                       verify=str(emulator.ca_path), timeout=10).json()
+    doc = requests.get(
+        f"{emulator.base_url}/{TENANT_ID}/v2.0/.well-known/openid-configuration",
+        verify=str(emulator.ca_path),
+        timeout=10,
+    ).json()
     assert doc["issuer"] == f"{emulator.base_url}/{TENANT_ID}/v2.0"
     assert doc["token_endpoint"] == f"{emulator.base_url}/{TENANT_ID}/oauth2/v2.0/token"
     assert doc["jwks_uri"].endswith("/discovery/v2.0/keys")
-    unknown = requests.get(f"{emulator.base_url}/not-a-tenant/v2.0/.well-known/openid-configuration",
-                           verify=str(emulator.ca_path), timeout=10)
+    unknown = requests.get(
+        f"{emulator.base_url}/not-a-tenant/v2.0/.well-known/openid-configuration",
+        verify=str(emulator.ca_path),
+        timeout=10,
+    )
     assert unknown.status_code == 400 and unknown.json()["error"] == "invalid_tenant"
 
 
@@ -127,8 +138,14 @@ def test_permission_denied_before_not_found(graph: Graph, ctl: EmulatorControl) 
     ],
 )
 def test_delegated_permissions(
-    graph: Graph, ctl: EmulatorControl, user: str, scopes: list[str], roles: list[str] | None,
-    list_status: int, remove_status: int,
+    *,
+    graph: Graph,
+    ctl: EmulatorControl,
+    user: str,
+    scopes: list[str],
+    roles: list[str] | None,
+    list_status: int,
+    remove_status: int,
 ) -> None:
     token = ctl.mint_token(user=user, scopes=scopes, directory_roles=roles)
     claims = jwt.decode(token, options={"verify_signature": False})
@@ -138,8 +155,13 @@ def test_delegated_permissions(
 
 
 def test_wrong_secret(emulator: EmulatorServer) -> None:
-    response = _token_call(emulator, grant_type="client_credentials", client_id=WRITER_APP,
-                           client_secret="wrong", scope=GRAPH_SCOPE)
+    response = _token_call(
+        emulator,
+        grant_type="client_credentials",
+        client_id=WRITER_APP,
+        client_secret="wrong",
+        scope=GRAPH_SCOPE,
+    )
     assert response.status_code == 401
     body = response.json()
     assert body["error"] == "invalid_client"
@@ -150,18 +172,57 @@ def test_wrong_secret(emulator: EmulatorServer) -> None:
 @pytest.mark.parametrize(
     ("form", "status", "error", "code"),
     [
-        ({"grant_type": "client_credentials", "client_id": "99999999-9999-9999-9999-999999999999",
-          "client_secret": "x", "scope": GRAPH_SCOPE}, 400, "unauthorized_client", 700016),
-        ({"grant_type": "password", "client_id": WRITER_APP, "scope": GRAPH_SCOPE}, 400, "unsupported_grant_type", 70003),
-        ({"grant_type": "client_credentials", "client_id": WRITER_APP, "client_secret": "x",
-          "scope": "https://graph.microsoft.com/User.Read"}, 400, "invalid_scope", 1002012),
-        ({"grant_type": "client_credentials", "client_id": WRITER_APP, "client_secret": "x",
-          "scope": "https://management.azure.com/.default"}, 400, "invalid_resource", 500011),
-        ({"grant_type": "client_credentials", "client_id": WRITER_APP, "scope": GRAPH_SCOPE}, 401, "invalid_client", 7000218),
+        (
+            {
+                "grant_type": "client_credentials",
+                "client_id": "99999999-9999-9999-9999-999999999999",
+                "client_secret": "x",
+                "scope": GRAPH_SCOPE,
+            },
+            400,
+            "unauthorized_client",
+            700016,
+        ),
+        (
+            {"grant_type": "password", "client_id": WRITER_APP, "scope": GRAPH_SCOPE},
+            400,
+            "unsupported_grant_type",
+            70003,
+        ),
+        (
+            {
+                "grant_type": "client_credentials",
+                "client_id": WRITER_APP,
+                "client_secret": "x",
+                "scope": "https://graph.microsoft.com/User.Read",
+            },
+            400,
+            "invalid_scope",
+            1002012,
+        ),
+        (
+            {
+                "grant_type": "client_credentials",
+                "client_id": WRITER_APP,
+                "client_secret": "x",
+                "scope": "https://management.azure.com/.default",
+            },
+            400,
+            "invalid_resource",
+            500011,
+        ),
+        (
+            {"grant_type": "client_credentials", "client_id": WRITER_APP, "scope": GRAPH_SCOPE},
+            401,
+            "invalid_client",
+            7000218,
+        ),
         ({"grant_type": "client_credentials", "scope": GRAPH_SCOPE}, 400, "invalid_request", 900144),
     ],
 )
-def test_token_endpoint_errors(emulator: EmulatorServer, form: dict[str, str], status: int, error: str, code: int) -> None:
+def test_token_endpoint_errors(
+    emulator: EmulatorServer, form: dict[str, str], status: int, error: str, code: int
+) -> None:
     response = _token_call(emulator, **form)
     assert response.status_code == status, response.text
     body = response.json()
@@ -170,8 +231,14 @@ def test_token_endpoint_errors(emulator: EmulatorServer, form: dict[str, str], s
 
 
 def test_unknown_tenant_at_token_endpoint(emulator: EmulatorServer) -> None:
-    response = _token_call(emulator, tenant="22222222-2222-2222-2222-222222222222", grant_type="client_credentials",
-                           client_id=WRITER_APP, client_secret="x", scope=GRAPH_SCOPE)
+    response = _token_call(
+        emulator,
+        tenant="22222222-2222-2222-2222-222222222222",
+        grant_type="client_credentials",
+        client_id=WRITER_APP,
+        client_secret="x",
+        scope=GRAPH_SCOPE,
+    )
     assert response.status_code == 400 and response.json()["error_codes"] == [90002]
 
 
@@ -180,7 +247,10 @@ def test_federated_assertion_errors(emulator: EmulatorServer, ctl: EmulatorContr
 
     def exchange(assertion: str) -> requests.Response:
         return _token_call(
-            emulator, grant_type="client_credentials", client_id=FEDERATED_APP, scope=GRAPH_SCOPE,
+            emulator,
+            grant_type="client_credentials",
+            client_id=FEDERATED_APP,
+            scope=GRAPH_SCOPE,
             client_assertion_type="urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
             client_assertion=assertion,
         )
@@ -193,20 +263,28 @@ def test_federated_assertion_errors(emulator: EmulatorServer, ctl: EmulatorContr
     expired = exchange(ctl.mint_federated_token(GITHUB_SUBJECT, expires_in=-60))
     assert expired.json()["error_codes"] == [700024]
     assert exchange("garbage").json()["error_codes"] == [50027]
-    foreign = jwt.encode({"iss": "https://elsewhere.example", "sub": GITHUB_SUBJECT, "exp": 9999999999}, "k" * 32)
+    foreign = jwt.encode(
+        {"iss": "https://elsewhere.example", "sub": GITHUB_SUBJECT, "exp": 9999999999}, "k" * 32
+    )
     assert exchange(foreign).json()["error_codes"] == [700211]
 
 
 def test_github_oidc_endpoint(emulator: EmulatorServer) -> None:
     url = emulator.github_oidc_url + "&audience=api://AzureADTokenExchange"
-    ok = requests.get(url, headers={"Authorization": "Bearer github-request-token-do-not-use"},
-                      verify=str(emulator.ca_path), timeout=10)
+    ok = requests.get(
+        url,
+        headers={"Authorization": "Bearer github-request-token-do-not-use"},
+        verify=str(emulator.ca_path),
+        timeout=10,
+    )
     assert ok.status_code == 200
     claims = jwt.decode(ok.json()["value"], options={"verify_signature": False})
     assert claims["aud"] == "api://AzureADTokenExchange"
     assert claims["sub"] == "repo:contoso/offboarding:ref:refs/heads/main"
     assert claims["iss"] == f"{emulator.base_url}/github-actions"
-    bad = requests.get(url, headers={"Authorization": "Bearer nope"}, verify=str(emulator.ca_path), timeout=10)
+    bad = requests.get(
+        url, headers={"Authorization": "Bearer nope"}, verify=str(emulator.ca_path), timeout=10
+    )
     assert bad.status_code == 401
     missing = requests.get(url, verify=str(emulator.ca_path), timeout=10)
     assert missing.status_code == 401

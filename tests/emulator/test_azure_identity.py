@@ -42,8 +42,16 @@ def trusted(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Iterat
     ca = str(emulator.ca_path)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca)
     monkeypatch.setenv("SSL_CERT_FILE", ca)
-    for name in ("AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE",
-                 "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_USERNAME", "AZURE_PASSWORD", "AZURE_AUTHORITY_HOST"):
+    for name in (
+        "AZURE_CLIENT_ID",
+        "AZURE_CLIENT_SECRET",
+        "AZURE_TENANT_ID",
+        "AZURE_FEDERATED_TOKEN_FILE",
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_USERNAME",
+        "AZURE_PASSWORD",
+        "AZURE_AUTHORITY_HOST",
+    ):
         monkeypatch.delenv(name, raising=False)
     yield ca
 
@@ -51,7 +59,9 @@ def trusted(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) -> Iterat
 def _remove_with(server: EmulatorServer, token: str, ca: str) -> int:
     response = requests.post(
         f"{server.graph_url}{INBOUND}/{EXAMPLE_USER_ID}/removePersonalData",
-        headers={"Authorization": f"Bearer {token}"}, verify=ca, timeout=10,
+        headers={"Authorization": f"Bearer {token}"},
+        verify=ca,
+        timeout=10,
     )
     return response.status_code
 
@@ -59,7 +69,9 @@ def _remove_with(server: EmulatorServer, token: str, ca: str) -> int:
 def _github_federated_token(server: EmulatorServer, ca: str) -> str:
     response = requests.get(
         server.github_oidc_url + "&audience=api://AzureADTokenExchange",
-        headers={"Authorization": f"Bearer {GITHUB_REQUEST_TOKEN}"}, verify=ca, timeout=10,
+        headers={"Authorization": f"Bearer {GITHUB_REQUEST_TOKEN}"},
+        verify=ca,
+        timeout=10,
     )
     response.raise_for_status()
     return str(response.json()["value"])
@@ -67,8 +79,12 @@ def _github_federated_token(server: EmulatorServer, ca: str) -> str:
 
 def test_client_secret_credential(emulator: EmulatorServer, trusted: str) -> None:
     credential = ClientSecretCredential(
-        emulator.tenant_id, WRITER_APP, WRITER_SECRET, authority=emulator.authority,
-        disable_instance_discovery=True, connection_verify=trusted,
+        emulator.tenant_id,
+        WRITER_APP,
+        WRITER_SECRET,
+        authority=emulator.authority,
+        disable_instance_discovery=True,
+        connection_verify=trusted,
     )
     token = credential.get_token(GRAPH_SCOPE)
     assert token.expires_on > 0
@@ -77,14 +93,20 @@ def test_client_secret_credential(emulator: EmulatorServer, trusted: str) -> Non
 
 def test_client_secret_credential_wrong_secret(emulator: EmulatorServer, trusted: str) -> None:
     credential = ClientSecretCredential(
-        emulator.tenant_id, WRITER_APP, "wrong-secret", authority=emulator.authority,
-        disable_instance_discovery=True, connection_verify=trusted,
+        emulator.tenant_id,
+        WRITER_APP,
+        "wrong-secret",
+        authority=emulator.authority,
+        disable_instance_discovery=True,
+        connection_verify=trusted,
     )
     with pytest.raises(ClientAuthenticationError, match="AADSTS7000215"):
         credential.get_token(GRAPH_SCOPE)
 
 
-def test_environment_credential(emulator: EmulatorServer, trusted: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_credential(
+    emulator: EmulatorServer, trusted: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AZURE_TENANT_ID", emulator.tenant_id)
     monkeypatch.setenv("AZURE_CLIENT_ID", WRITER_APP)
     monkeypatch.setenv("AZURE_CLIENT_SECRET", WRITER_SECRET)
@@ -96,17 +118,27 @@ def test_environment_credential(emulator: EmulatorServer, trusted: str, monkeypa
 def test_client_assertion_credential_with_github_oidc(emulator: EmulatorServer, trusted: str) -> None:
     # The assertion callback does what a GitHub workflow does with ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN.
     credential = ClientAssertionCredential(
-        emulator.tenant_id, FEDERATED_APP, lambda: _github_federated_token(emulator, trusted),
-        authority=emulator.authority, disable_instance_discovery=True, connection_verify=trusted,
+        emulator.tenant_id,
+        FEDERATED_APP,
+        lambda: _github_federated_token(emulator, trusted),
+        authority=emulator.authority,
+        disable_instance_discovery=True,
+        connection_verify=trusted,
     )
     assert _remove_with(emulator, credential.get_token(GRAPH_SCOPE).token, trusted) == 204
 
 
-def test_client_assertion_credential_wrong_subject(emulator: EmulatorServer, ctl: EmulatorControl, trusted: str) -> None:
+def test_client_assertion_credential_wrong_subject(
+    emulator: EmulatorServer, ctl: EmulatorControl, trusted: str
+) -> None:
     foreign = ctl.mint_federated_token("repo:someone/else:ref:refs/heads/main")
     credential = ClientAssertionCredential(
-        emulator.tenant_id, FEDERATED_APP, lambda: foreign, authority=emulator.authority,
-        disable_instance_discovery=True, connection_verify=trusted,
+        emulator.tenant_id,
+        FEDERATED_APP,
+        lambda: foreign,
+        authority=emulator.authority,
+        disable_instance_discovery=True,
+        connection_verify=trusted,
     )
     with pytest.raises(ClientAuthenticationError, match="AADSTS700213"):
         credential.get_token(GRAPH_SCOPE)
@@ -130,15 +162,22 @@ def _self_signed(tmp_path: Path) -> tuple[Path, str]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "offboarding-cert-app")])
     now = dt.datetime.now(dt.timezone.utc)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "app.pem"
     path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         + cert_pem
     )
     return path, cert_pem.decode()
@@ -150,21 +189,33 @@ def test_certificate_credential(
     pem_path, cert_pem = _self_signed(tmp_path)
     cert_app = "4f1e0d5c-6a7b-4c9d-8e3f-4a5b6c7d8e9f"
     doc = default_seed_document()
-    doc["applications"].append({
-        "appId": cert_app, "displayName": "cert app", "certificates": [cert_pem],
-        "roles": ["CrossTenantUserProfileSharing.ReadWrite.All"],
-    })
+    doc["applications"].append(
+        {
+            "appId": cert_app,
+            "displayName": "cert app",
+            "certificates": [cert_pem],
+            "roles": ["CrossTenantUserProfileSharing.ReadWrite.All"],
+        }
+    )
     ctl.seed(doc)
     try:
         credential = CertificateCredential(
-            emulator.tenant_id, cert_app, certificate_path=str(pem_path), authority=emulator.authority,
-            disable_instance_discovery=True, connection_verify=trusted,
+            emulator.tenant_id,
+            cert_app,
+            certificate_path=str(pem_path),
+            authority=emulator.authority,
+            disable_instance_discovery=True,
+            connection_verify=trusted,
         )
         assert _remove_with(emulator, credential.get_token(GRAPH_SCOPE).token, trusted) == 204
         other_path, _ = _self_signed(tmp_path / "other")  # a key the app does not know
         stranger = CertificateCredential(
-            emulator.tenant_id, cert_app, certificate_path=str(other_path), authority=emulator.authority,
-            disable_instance_discovery=True, connection_verify=trusted,
+            emulator.tenant_id,
+            cert_app,
+            certificate_path=str(other_path),
+            authority=emulator.authority,
+            disable_instance_discovery=True,
+            connection_verify=trusted,
         )
         with pytest.raises(ClientAuthenticationError, match="AADSTS700027"):
             stranger.get_token(GRAPH_SCOPE)

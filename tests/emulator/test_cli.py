@@ -1,4 +1,4 @@
-"""The command line: start as a subprocess, print the client environment and the ready line, stop on SIGTERM."""
+"""The command line: run as a subprocess, print env and the ready line, stop on SIGTERM."""
 
 from __future__ import annotations
 
@@ -18,9 +18,23 @@ def test_cli_prints_ready_line_and_stops_on_sigterm(tmp_path: Path) -> None:
     ready_file = tmp_path / "ready.json"
     env = {**os.environ, "PYTHONPATH": str(PROVIDER_DIR)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pulumi_personal_data.emulator", "--port", "0", "--data-dir", str(tmp_path / "data"),
-         "--processing-delay", "none", "--ready-file", str(ready_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "pulumi_personal_data.emulator",
+            "--port",
+            "0",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--processing-delay",
+            "none",
+            "--ready-file",
+            str(ready_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None
@@ -55,6 +69,10 @@ def test_cli_rejects_bad_options() -> None:
     env = {**os.environ, "PYTHONPATH": str(PROVIDER_DIR)}
     result = subprocess.run(
         [sys.executable, "-m", "pulumi_personal_data.emulator", "--processing-delay", "soon"],
-        capture_output=True, text=True, env=env, timeout=30, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
     )
     assert result.returncode == 2 and "--processing-delay" in result.stderr

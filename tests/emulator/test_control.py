@@ -1,4 +1,4 @@
-"""The control API: journal contents (never tokens), seeding, bulk generation, profile state, token minting."""
+"""The control API: journal (never tokens), seeding, bulk generation, profile state, token minting."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from pulumi_personal_data.emulator.server import EmulatorServer
 from .conftest import EXAMPLE_USER_ID, INBOUND, TENANT_ID, WRITER_APP, Graph, app_token
 
 
-def test_journal_records_requests_without_tokens(graph: Graph, ctl: EmulatorControl, emulator: EmulatorServer) -> None:
+def test_journal_records_requests_without_tokens(
+    graph: Graph, ctl: EmulatorControl, emulator: EmulatorServer
+) -> None:
     ctl.clear_journal()
     crid = str(uuid.uuid4())
     response = graph.remove(EXAMPLE_USER_ID, headers={"client-request-id": crid})
@@ -29,7 +31,9 @@ def test_journal_records_requests_without_tokens(graph: Graph, ctl: EmulatorCont
     assert first.operation == "inboundSharedUserProfile.removePersonalData"
     assert first.time.endswith("Z")
     assert entries[1].status == 404 and entries[1].operation == "unknown"
-    raw = requests.get(f"{emulator.base_url}/_emulator/journal", verify=str(emulator.ca_path), timeout=10).text
+    raw = requests.get(
+        f"{emulator.base_url}/_emulator/journal", verify=str(emulator.ca_path), timeout=10
+    ).text
     assert graph.token is not None and graph.token not in raw
     assert "Bearer" not in raw and "authorization" not in raw.lower()
     assert ctl.journal(after=entries[0].seq) == entries[1:]
@@ -39,7 +43,9 @@ def test_token_requests_are_journaled_without_secrets(ctl: EmulatorControl, emul
     app_token(emulator, WRITER_APP, "demo-secret-do-not-use-in-production")
     entry = next(e for e in ctl.journal() if e.operation == "token")
     assert entry.app_id == WRITER_APP and entry.status == 200
-    raw = requests.get(f"{emulator.base_url}/_emulator/journal", verify=str(emulator.ca_path), timeout=10).text
+    raw = requests.get(
+        f"{emulator.base_url}/_emulator/journal", verify=str(emulator.ca_path), timeout=10
+    ).text
     assert "demo-secret" not in raw
 
 
@@ -106,7 +112,9 @@ def test_mint_token_validation(ctl: EmulatorControl) -> None:
 
 
 def test_unknown_control_path(emulator: EmulatorServer) -> None:
-    response = requests.get(f"{emulator.base_url}/_emulator/nothing", verify=str(emulator.ca_path), timeout=10)
+    response = requests.get(
+        f"{emulator.base_url}/_emulator/nothing", verify=str(emulator.ca_path), timeout=10
+    )
     assert response.status_code == 404 and response.json()["error"]["code"] == "UnknownResource"
 
 

@@ -1,4 +1,4 @@
-"""Fault injection: sequences and rates of 429 (fractional Retry-After), 5xx, connection resets and latency."""
+"""Fault injection: sequences and rates of 429 (fractional Retry-After), 5xx, resets and latency."""
 
 from __future__ import annotations
 
@@ -41,8 +41,11 @@ def test_rate_one_always_fails_and_faults_touch_graph_only(
     for _ in range(3):
         assert graph.get(INBOUND).status_code == 503
     # Token endpoint, discovery and control API are never faulted.
-    discovery = requests.get(f"{emulator.base_url}/{emulator.tenant_id}/v2.0/.well-known/openid-configuration",
-                             verify=str(emulator.ca_path), timeout=10)
+    discovery = requests.get(
+        f"{emulator.base_url}/{emulator.tenant_id}/v2.0/.well-known/openid-configuration",
+        verify=str(emulator.ca_path),
+        timeout=10,
+    )
     assert discovery.status_code == 200
     assert ctl.profile_state(EXAMPLE_USER_ID) == "present"
 
@@ -73,7 +76,12 @@ def test_added_latency(graph: Graph, ctl: EmulatorControl) -> None:
 
 def test_batch_item_faults(graph: Graph, ctl: EmulatorControl) -> None:
     ctl.set_faults({"sequence": ["ok", "429"], "batchItems": True, "retryAfter": "0.5"})
-    body = {"requests": [{"id": "a", "method": "GET", "url": INBOUND}, {"id": "b", "method": "GET", "url": INBOUND}]}
+    body = {
+        "requests": [
+            {"id": "a", "method": "GET", "url": INBOUND},
+            {"id": "b", "method": "GET", "url": INBOUND},
+        ]
+    }
     answers = {r["id"]: r for r in graph.post("/$batch", json=body).json()["responses"]}
     assert answers["a"]["status"] == 429 and answers["a"]["headers"]["Retry-After"] == "0.5"
     assert answers["b"]["status"] == 200

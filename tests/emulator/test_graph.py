@@ -1,4 +1,4 @@
-"""Graph endpoints over real HTTPS: profiles, paging, removal, export, outbound side, $batch, 404/405, headers."""
+"""Graph endpoints over HTTPS: profiles, paging, removal, export, outbound, $batch, 404/405, headers."""
 
 from __future__ import annotations
 
@@ -98,8 +98,10 @@ def test_remove_with_a_body_is_400(graph: Graph, ctl: EmulatorControl) -> None:
 
 
 def test_export_returns_202_with_location(graph: Graph, ctl: EmulatorControl) -> None:
-    response = graph.post(f"{INBOUND}/{EXAMPLE_USER_ID}/exportPersonalData",
-                          json={"storageLocation": "https://storage.example/container?sv=fake"})
+    response = graph.post(
+        f"{INBOUND}/{EXAMPLE_USER_ID}/exportPersonalData",
+        json={"storageLocation": "https://storage.example/container?sv=fake"},
+    )
     assert response.status_code == 202
     location = response.headers["Location"]
     assert location.startswith(graph.server.graph_url + "/dataPolicyOperations/")
@@ -120,27 +122,38 @@ def test_export_needs_storage_location(graph: Graph) -> None:
 def test_outbound_side(graph: Graph, ctl: EmulatorControl) -> None:
     listed = graph.get("/directory/outboundSharedUserProfiles").json()["value"]
     assert {"userId": OUTBOUND_USER} in listed
-    assert graph.get(f"/directory/outboundSharedUserProfiles/{OUTBOUND_USER}").json()["userId"] == OUTBOUND_USER
+    assert (
+        graph.get(f"/directory/outboundSharedUserProfiles/{OUTBOUND_USER}").json()["userId"] == OUTBOUND_USER
+    )
     tenants = graph.get(f"/directory/outboundSharedUserProfiles/{OUTBOUND_USER}/tenants").json()["value"]
     assert {"tenantId": PARTNER_TENANT_ID} in tenants and len(tenants) == 2
     base = f"/directory/outboundSharedUserProfiles/{OUTBOUND_USER}/tenants"
     assert graph.post(f"{base}/{PARTNER_TENANT_ID}/removePersonalData").status_code == 204
     assert graph.post(f"{base}/{PARTNER_TENANT_ID}/removePersonalData").status_code == 204
-    assert_graph_error(graph.post(f"{base}/{uuid.uuid4()}/removePersonalData"), 404, "Request_ResourceNotFound")
+    assert_graph_error(
+        graph.post(f"{base}/{uuid.uuid4()}/removePersonalData"), 404, "Request_ResourceNotFound"
+    )
     assert_graph_error(graph.post(f"{base}/not-a-guid/removePersonalData"), 400, "BadRequest")
     assert ctl.process_pending() == 1
-    assert_graph_error(graph.post(f"{base}/{PARTNER_TENANT_ID}/removePersonalData"), 404, "Request_ResourceNotFound")
+    assert_graph_error(
+        graph.post(f"{base}/{PARTNER_TENANT_ID}/removePersonalData"), 404, "Request_ResourceNotFound"
+    )
     remaining = graph.get(f"{base}").json()["value"]
     assert remaining == [{"tenantId": FABRIKAM_TENANT_ID}]
     assert graph.post(f"{base}/{FABRIKAM_TENANT_ID}/removePersonalData").status_code == 204
     ctl.process_pending()
-    assert_graph_error(graph.get(f"/directory/outboundSharedUserProfiles/{OUTBOUND_USER}"), 404, "Request_ResourceNotFound")
+    assert_graph_error(
+        graph.get(f"/directory/outboundSharedUserProfiles/{OUTBOUND_USER}"), 404, "Request_ResourceNotFound"
+    )
 
 
 def test_unknown_path_and_v1_are_404_with_graph_body(graph: Graph) -> None:
     assert_graph_error(graph.get("/no/such/thing"), 404, "UnknownResource")
-    v1 = graph.session.get(graph.server.base_url + "/v1.0/directory/inboundSharedUserProfiles",
-                           verify=str(graph.server.ca_path), timeout=10)
+    v1 = graph.session.get(
+        graph.server.base_url + "/v1.0/directory/inboundSharedUserProfiles",
+        verify=str(graph.server.ca_path),
+        timeout=10,
+    )
     assert_graph_error(v1, 404, "UnknownResource")
     root = graph.session.get(graph.server.base_url + "/", verify=str(graph.server.ca_path), timeout=10)
     assert_graph_error(root, 404, "UnknownResource")
@@ -161,10 +174,19 @@ def test_batch_mixed_results_in_any_order(graph: Graph, ctl: EmulatorControl) ->
     missing = str(uuid.uuid4())
     requests_ = [
         {"id": "1", "method": "POST", "url": f"{INBOUND}/{EXAMPLE_USER_ID}/removePersonalData"},
-        {"id": "2", "method": "POST", "url": f"directory/inboundSharedUserProfiles/{missing}/removePersonalData"},
+        {
+            "id": "2",
+            "method": "POST",
+            "url": f"directory/inboundSharedUserProfiles/{missing}/removePersonalData",
+        },
         {"id": "3", "method": "GET", "url": f"{INBOUND}?$top=2"},
-        {"id": "4", "method": "POST", "url": f"{INBOUND}/{EXAMPLE_USER_ID}/removePersonalData", "body": {"x": 1},
-         "headers": {"Content-Type": "application/json"}},
+        {
+            "id": "4",
+            "method": "POST",
+            "url": f"{INBOUND}/{EXAMPLE_USER_ID}/removePersonalData",
+            "body": {"x": 1},
+            "headers": {"Content-Type": "application/json"},
+        },
         {"id": "5", "method": "GET", "url": "/nothing/here"},
         {"id": "6", "method": "DELETE", "url": f"{INBOUND}/{EXAMPLE_USER_ID}"},
     ]
@@ -197,5 +219,7 @@ def test_batch_limits(graph: Graph) -> None:
 
 
 def test_batch_needs_a_token(graph: Graph) -> None:
-    response = graph.post("/$batch", token="", json={"requests": [{"id": "1", "method": "GET", "url": INBOUND}]})
+    response = graph.post(
+        "/$batch", token="", json={"requests": [{"id": "1", "method": "GET", "url": INBOUND}]}
+    )
     assert_graph_error(response, 401, "InvalidAuthenticationToken")

@@ -10,7 +10,15 @@ import requests
 from pulumi_personal_data.emulator.control_client import EmulatorControl
 from pulumi_personal_data.emulator.server import EmulatorConfig, EmulatorServer
 
-from .conftest import EXAMPLE_USER_ID, INBOUND, WRITER_APP, WRITER_SECRET, Graph, app_token, assert_graph_error
+from .conftest import (
+    EXAMPLE_USER_ID,
+    INBOUND,
+    WRITER_APP,
+    WRITER_SECRET,
+    Graph,
+    app_token,
+    assert_graph_error,
+)
 
 
 def test_lifecycle_on_demand(graph: Graph, ctl: EmulatorControl) -> None:
@@ -43,7 +51,10 @@ def test_processing_by_timestamp(tmp_path: Path) -> None:
         token = app_token(server, WRITER_APP, WRITER_SECRET)
         url = f"{server.graph_url}{INBOUND}/{EXAMPLE_USER_ID}"
         headers = {"Authorization": f"Bearer {token}"}
-        assert requests.post(url + "/removePersonalData", headers=headers, verify=ca, timeout=10).status_code == 204
+        assert (
+            requests.post(url + "/removePersonalData", headers=headers, verify=ca, timeout=10).status_code
+            == 204
+        )
         assert requests.get(url, headers=headers, verify=ca, timeout=10).status_code == 200
         time.sleep(0.5)
         assert requests.get(url, headers=headers, verify=ca, timeout=10).status_code == 404

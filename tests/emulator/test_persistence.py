@@ -21,14 +21,22 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         token = app_token(first, WRITER_APP, WRITER_SECRET)
         headers = {"Authorization": f"Bearer {token}", "client-request-id": "before-restart"}
         for user in (EXAMPLE_USER_ID, OTHER_USER):
-            response = requests.post(f"{first.graph_url}{INBOUND}/{user}/removePersonalData",
-                                     headers=headers, verify=str(first.ca_path), timeout=10)
+            response = requests.post(
+                f"{first.graph_url}{INBOUND}/{user}/removePersonalData",
+                headers=headers,
+                verify=str(first.ca_path),
+                timeout=10,
+            )
             assert response.status_code == 204
         ctl = EmulatorControl(first.base_url, first.ca_path)
         ctl.process_pending()
         ctl.close()
-        requests.post(f"{first.graph_url}{INBOUND}/c0000000-0000-4000-8000-000000000000/removePersonalData",
-                      headers=headers, verify=str(first.ca_path), timeout=10)
+        requests.post(
+            f"{first.graph_url}{INBOUND}/c0000000-0000-4000-8000-000000000000/removePersonalData",
+            headers=headers,
+            verify=str(first.ca_path),
+            timeout=10,
+        )
     assert (tmp_path / "emulator.sqlite3").exists()
 
     with EmulatorServer(config) as second:
@@ -39,8 +47,12 @@ def test_state_survives_restart(tmp_path: Path) -> None:
         journal = ctl.journal()
         assert [e.client_request_id for e in journal].count("before-restart") == 3
         # A token from before the restart is still accepted: the signing key was kept.
-        response = requests.get(f"{second.graph_url}{INBOUND}/{EXAMPLE_USER_ID}",
-                                headers={"Authorization": f"Bearer {token}"}, verify=str(second.ca_path), timeout=10)
+        response = requests.get(
+            f"{second.graph_url}{INBOUND}/{EXAMPLE_USER_ID}",
+            headers={"Authorization": f"Bearer {token}"},
+            verify=str(second.ca_path),
+            timeout=10,
+        )
         assert response.status_code == 404
         ctl.close()
 
@@ -49,8 +61,12 @@ def test_pending_request_survives_restart(tmp_path: Path) -> None:
     config = EmulatorConfig(port=0, data_dir=tmp_path, processing_delay=None)
     with EmulatorServer(config) as first:
         token = app_token(first, WRITER_APP, WRITER_SECRET)
-        response = requests.post(f"{first.graph_url}{INBOUND}/{EXAMPLE_USER_ID}/removePersonalData",
-                                 headers={"Authorization": f"Bearer {token}"}, verify=str(first.ca_path), timeout=10)
+        response = requests.post(
+            f"{first.graph_url}{INBOUND}/{EXAMPLE_USER_ID}/removePersonalData",
+            headers={"Authorization": f"Bearer {token}"},
+            verify=str(first.ca_path),
+            timeout=10,
+        )
         assert response.status_code == 204
     with EmulatorServer(config) as second:
         ctl = EmulatorControl(second.base_url, second.ca_path)
@@ -68,7 +84,11 @@ def test_in_memory_state_does_not_survive(tmp_path: Path) -> None:
     with EmulatorServer(EmulatorConfig(port=0, processing_delay=None)) as second:
         ctl = EmulatorControl(second.base_url, second.ca_path)
         token = app_token(second, WRITER_APP, WRITER_SECRET)
-        listed = requests.get(f"{second.graph_url}{INBOUND}?$top=999", headers={"Authorization": f"Bearer {token}"},
-                              verify=str(second.ca_path), timeout=10).json()["value"]
+        listed = requests.get(
+            f"{second.graph_url}{INBOUND}?$top=999",
+            headers={"Authorization": f"Bearer {token}"},
+            verify=str(second.ca_path),
+            timeout=10,
+        ).json()["value"]
         assert len(listed) == 30
         ctl.close()

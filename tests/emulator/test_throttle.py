@@ -40,9 +40,12 @@ def test_buckets_are_per_app(graph: Graph, ctl: EmulatorControl) -> None:
 def test_batch_items_are_throttled_individually(graph: Graph, ctl: EmulatorControl) -> None:
     ctl.set_throttle({"writesPerSecond": 1, "writeBurst": 2})
     ids = [p["userId"] for p in graph.get(f"{INBOUND}?$top=4").json()["value"]]
-    body = {"requests": [
-        {"id": str(i), "method": "POST", "url": f"{INBOUND}/{uid}/removePersonalData"} for i, uid in enumerate(ids)
-    ]}
+    body = {
+        "requests": [
+            {"id": str(i), "method": "POST", "url": f"{INBOUND}/{uid}/removePersonalData"}
+            for i, uid in enumerate(ids)
+        ]
+    }
     response = graph.post("/$batch", json=body)
     assert response.status_code == 200
     answers = {r["id"]: r for r in response.json()["responses"]}
@@ -55,7 +58,12 @@ def test_batch_items_are_throttled_individually(graph: Graph, ctl: EmulatorContr
 def test_throttle_control_api(ctl: EmulatorControl) -> None:
     assert ctl.throttle() is None
     ctl.set_throttle({"writesPerSecond": 20, "writeBurst": 3000})
-    assert ctl.throttle() == {"writesPerSecond": 20.0, "writeBurst": 3000.0, "readsPerSecond": None, "readBurst": None}
+    assert ctl.throttle() == {
+        "writesPerSecond": 20.0,
+        "writeBurst": 3000.0,
+        "readsPerSecond": None,
+        "readBurst": None,
+    }
     ctl.set_throttle(None)
     assert ctl.throttle() is None
     with pytest.raises(ControlApiError):

@@ -1,4 +1,4 @@
-"""A local Microsoft Graph emulator (shared user profiles, removePersonalData) with an Entra-like token endpoint."""
+"""A local Microsoft Graph emulator (shared user profiles, removePersonalData) with a token endpoint."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Starlette application factory: routes, the request envelope (ids, date, journal) and the single error dispatcher."""
+"""The Starlette app factory: routes, the request envelope (ids, date, journal), the error dispatcher."""
 
 from __future__ import annotations
 
@@ -22,8 +22,16 @@ from .identity_routes import identity_routes
 from .models import EmulatorBackend
 
 _DIAGNOSTIC = json.dumps(
-    {"ServerInfo": {"DataCenter": "Local Emulator", "Slice": "E", "Ring": "0", "ScaleUnit": "000",
-                    "RoleInstance": "graph-emulator", "ADSiteName": "LOC"}},
+    {
+        "ServerInfo": {
+            "DataCenter": "Local Emulator",
+            "Slice": "E",
+            "Ring": "0",
+            "ScaleUnit": "000",
+            "RoleInstance": "graph-emulator",
+            "ADSiteName": "LOC",
+        }
+    },
     separators=(",", ":"),
 ).encode()
 
@@ -63,9 +71,12 @@ class Envelope:
         path: str = scope["path"]
         query: bytes = scope.get("query_string", b"")
         ctx = RequestContext(
-            request_id=str(uuid.uuid4()), client_request_id=client_request_id,
-            method=scope["method"], path=path + ("?" + query.decode("latin-1") if query else ""),
-            started=time.time(), journal=not path.startswith(CONTROL_PREFIX + "/"),
+            request_id=str(uuid.uuid4()),
+            client_request_id=client_request_id,
+            method=scope["method"],
+            path=path + ("?" + query.decode("latin-1") if query else ""),
+            started=time.time(),
+            journal=not path.startswith(CONTROL_PREFIX + "/"),
         )
         scope[CONTEXT_KEY] = ctx
 
@@ -73,12 +84,14 @@ class Envelope:
             if message["type"] == "http.response.start":
                 ctx.status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.extend([
-                    (b"request-id", ctx.request_id.encode()),
-                    (b"client-request-id", ctx.echoed_client_request_id.encode("latin-1")),
-                    (b"date", self._date.now()),
-                    (b"x-ms-ags-diagnostic", _DIAGNOSTIC),
-                ])
+                headers.extend(
+                    [
+                        (b"request-id", ctx.request_id.encode()),
+                        (b"client-request-id", ctx.echoed_client_request_id.encode("latin-1")),
+                        (b"date", self._date.now()),
+                        (b"x-ms-ags-diagnostic", _DIAGNOSTIC),
+                    ]
+                )
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -87,9 +100,14 @@ class Envelope:
         finally:
             if ctx.journal:
                 self.backend.record(
-                    method=ctx.method, path=ctx.path, status=0 if ctx.dropped else ctx.status,
-                    client_request_id=ctx.client_request_id, request_id=ctx.request_id,
-                    app_id=ctx.app_id, operation=ctx.operation, when=ctx.started,
+                    method=ctx.method,
+                    path=ctx.path,
+                    status=0 if ctx.dropped else ctx.status,
+                    client_request_id=ctx.client_request_id,
+                    request_id=ctx.request_id,
+                    app_id=ctx.app_id,
+                    operation=ctx.operation,
+                    when=ctx.started,
                 )
 
 

@@ -19,7 +19,9 @@ from .server import EmulatorConfig, EmulatorServer, EmulatorStartError
 READY_PREFIX = "EMULATOR READY"
 
 
-def _fault_spec(rate: float, kinds: str, sequence: str, retry_after: str, latency_ms: float, methods: str) -> FaultSpec | None:
+def _fault_spec(
+    *, rate: float, kinds: str, sequence: str, retry_after: str, latency_ms: float, methods: str
+) -> FaultSpec | None:
     doc: dict[str, Any] = {
         "rate": rate,
         "kinds": [k.strip() for k in kinds.split(",") if k.strip()],
@@ -50,33 +52,78 @@ def client_environment(server: EmulatorServer) -> dict[str, str]:
 @click.option("--host", default="127.0.0.1", help="Interface to bind.")
 @click.option("--port", default=8443, type=click.IntRange(0, 65535), help="Port; 0 picks a free one.")
 @click.option("--tls/--no-tls", default=True, help="Serve HTTPS with a local CA (azure-identity needs it).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Keep database, keys and certificates here (survives restarts); default: memory.")
-@click.option("--seed", "seed_path", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=None, help="Seed JSON file; default: the packaged default seed.")
-@click.option("--processing-delay", default="60",
-              help="Seconds until a queued removal completes; 'none' = only via the control API.")
-@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of Graph calls that fail.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep database, keys and certificates here (survives restarts); default: memory.",
+)
+@click.option(
+    "--seed",
+    "seed_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Seed JSON file; default: the packaged default seed.",
+)
+@click.option(
+    "--processing-delay",
+    default="60",
+    help="Seconds until a queued removal completes; 'none' = only via the control API.",
+)
+@click.option(
+    "--fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of Graph calls that fail."
+)
 @click.option("--fault-kinds", default="429", help=f"Comma list from {','.join(FAULT_KINDS)}.")
 @click.option("--fault-sequence", default="", help="Exact faults for the first calls, e.g. 429,500,ok.")
 @click.option("--retry-after", default="1", help="Retry-After sent with injected 429s (fractional allowed).")
 @click.option("--fault-methods", default="", help="Only inject into these methods, e.g. POST.")
 @click.option("--latency-ms", default=0.0, type=click.FloatRange(0), help="Latency added to Graph calls.")
-@click.option("--throttle-writes-per-second", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Token-bucket refill rate for writes per app and tenant.")
-@click.option("--throttle-write-burst", type=click.FloatRange(min=1), default=None,
-              help="Bucket size for writes (default: one second's worth).")
-@click.option("--throttle-reads-per-second", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Token-bucket refill rate for reads per app and tenant.")
-@click.option("--ready-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write base_url, graph_url, authority, ca_path, tenant_id as JSON here when ready.")
-@click.option("--log-level", default="warning", type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option(
+    "--throttle-writes-per-second",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Token-bucket refill rate for writes per app and tenant.",
+)
+@click.option(
+    "--throttle-write-burst",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="Bucket size for writes (default: one second's worth).",
+)
+@click.option(
+    "--throttle-reads-per-second",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    help="Token-bucket refill rate for reads per app and tenant.",
+)
+@click.option(
+    "--ready-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write base_url, graph_url, authority, ca_path, tenant_id as JSON here when ready.",
+)
+@click.option(
+    "--log-level", default="warning", type=click.Choice(["critical", "error", "warning", "info", "debug"])
+)
 def main(
-    host: str, port: int, tls: bool, data_dir: Path | None, seed_path: Path | None,
-    processing_delay: str, fault_rate: float, fault_kinds: str, fault_sequence: str,
-    retry_after: str, fault_methods: str, latency_ms: float,
-    throttle_writes_per_second: float | None, throttle_write_burst: float | None,
-    throttle_reads_per_second: float | None, ready_file: Path | None, log_level: str,
+    *,
+    host: str,
+    port: int,
+    tls: bool,
+    data_dir: Path | None,
+    seed_path: Path | None,
+    processing_delay: str,
+    fault_rate: float,
+    fault_kinds: str,
+    fault_sequence: str,
+    retry_after: str,
+    fault_methods: str,
+    latency_ms: float,
+    throttle_writes_per_second: float | None,
+    throttle_write_burst: float | None,
+    throttle_reads_per_second: float | None,
+    ready_file: Path | None,
+    log_level: str,
 ) -> None:
     """Run the local Microsoft Graph emulator until SIGINT or SIGTERM."""
     try:
@@ -84,18 +131,33 @@ def main(
     except ValueError:
         raise click.BadParameter("a number of seconds or 'none'", param_hint="--processing-delay") from None
     try:
-        faults = _fault_spec(fault_rate, fault_kinds, fault_sequence, retry_after, latency_ms, fault_methods)
+        faults = _fault_spec(
+            rate=fault_rate,
+            kinds=fault_kinds,
+            sequence=fault_sequence,
+            retry_after=retry_after,
+            latency_ms=latency_ms,
+            methods=fault_methods,
+        )
     except ConfigError as exc:
         raise click.BadParameter(str(exc), param_hint="fault options") from None
     throttle = None
     if throttle_writes_per_second or throttle_reads_per_second:
         throttle = ThrottleSpec(
-            writes_per_second=throttle_writes_per_second, write_burst=throttle_write_burst,
+            writes_per_second=throttle_writes_per_second,
+            write_burst=throttle_write_burst,
             reads_per_second=throttle_reads_per_second,
         )
     config = EmulatorConfig(
-        host=host, port=port, tls=tls, data_dir=data_dir, seed=seed_path, processing_delay=delay,
-        faults=faults, throttle=throttle, log_level=log_level,
+        host=host,
+        port=port,
+        tls=tls,
+        data_dir=data_dir,
+        seed=seed_path,
+        processing_delay=delay,
+        faults=faults,
+        throttle=throttle,
+        log_level=log_level,
     )
     server = EmulatorServer(config)
     stop = threading.Event()
@@ -122,7 +184,10 @@ def main(
 def _announce(server: EmulatorServer, ready_file: Path | None) -> None:
     echo = click.echo
     echo(f"Graph base URL:   {server.graph_url}")
-    echo(f"Token authority:  {server.authority}  (token URL {server.base_url}/{server.tenant_id}/oauth2/v2.0/token)")
+    echo(
+        f"Token authority:  {server.authority}"
+        f"  (token URL {server.base_url}/{server.tenant_id}/oauth2/v2.0/token)"
+    )
     echo(f"Tenant id:        {server.tenant_id}")
     if server.config.tls:
         echo(f"CA bundle:        {server.ca_path}")
@@ -133,8 +198,11 @@ def _announce(server: EmulatorServer, ready_file: Path | None) -> None:
         echo(f"  export {name}={value}")
     if ready_file is not None:
         info = {
-            "base_url": server.base_url, "graph_url": server.graph_url, "authority": server.authority,
-            "ca_path": str(server.ca_path) if server.config.tls else None, "tenant_id": server.tenant_id,
+            "base_url": server.base_url,
+            "graph_url": server.graph_url,
+            "authority": server.authority,
+            "ca_path": str(server.ca_path) if server.config.tls else None,
+            "tenant_id": server.tenant_id,
             "github_oidc_url": server.github_oidc_url,
         }
         tmp = ready_file.with_suffix(ready_file.suffix + ".tmp")

@@ -28,7 +28,9 @@ class ControlApiError(RuntimeError):
 class EmulatorControl:
     """Drives a running emulator: reset, seed, faults, throttling, journal, processing, tokens."""
 
-    def __init__(self, base_url: str, ca_path: Path | str | None = None, *, timeout: float = _TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, base_url: str, ca_path: Path | str | None = None, *, timeout: float = _TIMEOUT_SECONDS
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         # Passed per request: requests lets REQUESTS_CA_BUNDLE override a session-level verify.
         self.verify: str | bool = str(ca_path) if ca_path is not None else True
@@ -41,7 +43,10 @@ class EmulatorControl:
 
     def _call(self, method: str, path: str, body: Any = None, *, send_body: bool = False) -> Any:
         response = self._session.request(
-            method, f"{self.base_url}/_emulator{path}", timeout=self.timeout, verify=self.verify,
+            method,
+            f"{self.base_url}/_emulator{path}",
+            timeout=self.timeout,
+            verify=self.verify,
             json=body if (body is not None or send_body) else None,
         )
         if response.status_code >= 400:
@@ -106,9 +111,15 @@ class EmulatorControl:
         entries = self._call("GET", f"/journal?after={after}")["entries"]
         return [
             JournalEntry(
-                seq=int(e["seq"]), method=e["method"], path=e["path"], status=int(e["status"]),
-                client_request_id=e["clientRequestId"], request_id=e["requestId"],
-                app_id=e["appId"], operation=e["operation"], time=e["time"],
+                seq=int(e["seq"]),
+                method=e["method"],
+                path=e["path"],
+                status=int(e["status"]),
+                client_request_id=e["clientRequestId"],
+                request_id=e["requestId"],
+                app_id=e["appId"],
+                operation=e["operation"],
+                time=e["time"],
             )
             for e in entries
         ]
@@ -146,11 +157,19 @@ class EmulatorControl:
         """
         body: dict[str, Any] = {"kind": "access", "untrustedKey": untrusted_key}
         optional = {
-            "appId": app_id, "user": user, "roles": roles, "scopes": scopes,
-            "directoryRoles": directory_roles, "wids": wids, "expiresIn": expires_in,
-            "audience": audience, "tenantId": tenant_id,
+            "appId": app_id,
+            "user": user,
+            "roles": roles,
+            "scopes": scopes,
+            "directoryRoles": directory_roles,
+            "wids": wids,
+            "expiresIn": expires_in,
+            "audience": audience,
+            "tenantId": tenant_id,
         }
-        body.update({k: list(v) if isinstance(v, (list, tuple)) else v for k, v in optional.items() if v is not None})
+        body.update(
+            {k: list(v) if isinstance(v, (list, tuple)) else v for k, v in optional.items() if v is not None}
+        )
         return str(self._call("POST", "/tokens", body)["token"])
 
     def mint_federated_token(

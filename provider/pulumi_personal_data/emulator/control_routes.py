@@ -1,4 +1,4 @@
-"""The control API under /_emulator/: reset, seed, faults, throttling, journal, processing, token minting, profile state."""
+"""The control API under /_emulator/: reset, seed, faults, throttle, journal, process, tokens, state."""
 
 from __future__ import annotations
 
@@ -54,9 +54,12 @@ def control_routes(services: Services) -> list[BaseRoute]:
 
     def info_doc() -> dict[str, Any]:
         return {
-            "baseUrl": services.base_url, "graphUrl": services.graph_url,
-            "authority": services.base_url, "tenantId": backend.tenant_id,
-            "githubOidcUrl": identity.github_request_url, "githubIssuer": identity.github_issuer,
+            "baseUrl": services.base_url,
+            "graphUrl": services.graph_url,
+            "authority": services.base_url,
+            "tenantId": backend.tenant_id,
+            "githubOidcUrl": identity.github_request_url,
+            "githubIssuer": identity.github_issuer,
             "processingDelay": backend.processing_delay,
         }
 
@@ -90,7 +93,9 @@ def control_routes(services: Services) -> list[BaseRoute]:
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 1_000_000:
             raise BadRequest("'count' must be an integer between 1 and 1000000.")
         home = str(doc.get("homeTenantId", "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"))
-        ids = backend.generate_inbound(count, home_tenant_id=home, prefix=str(doc.get("prefix", "Generated User")))
+        ids = backend.generate_inbound(
+            count, home_tenant_id=home, prefix=str(doc.get("prefix", "Generated User"))
+        )
         return JSONResponse({"userIds": ids})
 
     def config_endpoint(
@@ -150,7 +155,8 @@ def control_routes(services: Services) -> list[BaseRoute]:
             if not isinstance(subject, str) or not subject:
                 raise BadRequest("'subject' is required for a federated token.")
             token = identity.mint_github_token(
-                subject=subject, audience=str(doc.get("audience", "api://AzureADTokenExchange")),
+                subject=subject,
+                audience=str(doc.get("audience", "api://AzureADTokenExchange")),
                 expires_in=300 if expires_in is None else expires_in,
             )
             return JSONResponse({"token": token})
@@ -165,10 +171,13 @@ def control_routes(services: Services) -> list[BaseRoute]:
                 raise BadRequest("'user' must be a user id or UPN.")
             try:
                 token = identity.mint_for_user(
-                    user=user, app_id=str(app_id or backend.seed.applications[0].app_id),
+                    user=user,
+                    app_id=str(app_id or backend.seed.applications[0].app_id),
                     scopes=_strings(doc, "scopes") or [],
                     directory_roles=_strings(doc, "directoryRoles"),
-                    expires_in=expires_in, audience=audience, untrusted_key=untrusted,
+                    expires_in=expires_in,
+                    audience=audience,
+                    untrusted_key=untrusted,
                 )
             except KeyError:
                 raise BadRequest(f"Unknown user '{user}'.") from None
@@ -180,8 +189,12 @@ def control_routes(services: Services) -> list[BaseRoute]:
         if roles is None:
             roles = list(app.roles) if app else []
         token = identity.mint_access_token(
-            app_id=app_id, roles=roles, wids=_strings(doc, "wids") or [],
-            expires_in=expires_in, audience=audience, untrusted_key=untrusted,
+            app_id=app_id,
+            roles=roles,
+            wids=_strings(doc, "wids") or [],
+            expires_in=expires_in,
+            audience=audience,
+            untrusted_key=untrusted,
             tenant_id=str(doc["tenantId"]) if doc.get("tenantId") else None,
         )
         return JSONResponse({"token": token})

@@ -14,7 +14,7 @@ Hierarchy::
     │   ├── InternalServerError        500 generalException
     │   ├── ServiceUnavailable         503 serviceNotAvailable
     │   └── GatewayTimeout             504 GatewayTimeout
-    ├── AadError                       rendered as Entra's token-endpoint body {"error", "error_description", ...}
+    ├── AadError                       rendered as Entra's token body {"error", "error_description"}
     └── GithubOidcError                rendered as GitHub's {"message": ...} body
 """
 
@@ -160,9 +160,7 @@ class GatewayTimeout(GraphError):
 class AadError(EmulatorError):
     """A token-endpoint error in Entra's OAuth shape (what MSAL parses), e.g. AADSTS7000215."""
 
-    def __init__(
-        self, *, status: int, error: str, aadsts: int, description: str
-    ) -> None:
+    def __init__(self, *, status: int, error: str, aadsts: int, description: str) -> None:
         super().__init__(f"AADSTS{aadsts}: {description}")
         self.http_status = status
         self.error = error

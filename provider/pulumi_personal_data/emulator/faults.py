@@ -1,4 +1,4 @@
-"""Fault injection (by rate or exact sequence) and token-bucket throttling per app and tenant for the Graph routes."""
+"""Fault injection (by rate or exact sequence) and token-bucket throttling per app and tenant."""
 
 from __future__ import annotations
 
@@ -38,7 +38,9 @@ def _float(doc: Mapping[str, Any], key: str, default: float, *, lo: float, hi: f
     return float(value)
 
 
-def _kinds(doc: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: tuple[str, ...]) -> tuple[str, ...]:
+def _kinds(
+    doc: Mapping[str, Any], key: str, allowed: tuple[str, ...], default: tuple[str, ...]
+) -> tuple[str, ...]:
     value = doc.get(key, list(default))
     if not isinstance(value, list):
         raise ConfigError(key, "must be a list")
@@ -66,8 +68,17 @@ class FaultSpec:
     @classmethod
     def from_json(cls, doc: Mapping[str, Any]) -> FaultSpec:
         """Validate the control API's JSON form."""
-        known = {"rate", "kinds", "sequence", "retryAfter", "retryAfterOn5xx", "latencyMs",
-                 "methods", "batchItems", "seed"}
+        known = {
+            "rate",
+            "kinds",
+            "sequence",
+            "retryAfter",
+            "retryAfterOn5xx",
+            "latencyMs",
+            "methods",
+            "batchItems",
+            "seed",
+        }
         unknown = set(doc) - known
         if unknown:
             raise ConfigError(sorted(unknown)[0], f"unknown field; known: {sorted(known)}")
@@ -90,20 +101,29 @@ class FaultSpec:
         if rate > 0 and not kinds:
             raise ConfigError("kinds", "must not be empty when rate > 0")
         return cls(
-            rate=rate, kinds=kinds, sequence=_kinds(doc, "sequence", _SEQUENCE_KINDS, ()),
-            retry_after=retry_after, retry_after_on_5xx=bool(doc.get("retryAfterOn5xx", False)),
+            rate=rate,
+            kinds=kinds,
+            sequence=_kinds(doc, "sequence", _SEQUENCE_KINDS, ()),
+            retry_after=retry_after,
+            retry_after_on_5xx=bool(doc.get("retryAfterOn5xx", False)),
             latency_ms=_float(doc, "latencyMs", 0.0, lo=0.0, hi=600_000.0),
-            methods=tuple(m.upper() for m in methods), batch_items=bool(doc.get("batchItems", False)),
+            methods=tuple(m.upper() for m in methods),
+            batch_items=bool(doc.get("batchItems", False)),
             seed=seed,
         )
 
     def to_json(self) -> dict[str, Any]:
         """The control API's JSON form."""
         return {
-            "rate": self.rate, "kinds": list(self.kinds), "sequence": list(self.sequence),
-            "retryAfter": self.retry_after, "retryAfterOn5xx": self.retry_after_on_5xx,
-            "latencyMs": self.latency_ms, "methods": list(self.methods),
-            "batchItems": self.batch_items, "seed": self.seed,
+            "rate": self.rate,
+            "kinds": list(self.kinds),
+            "sequence": list(self.sequence),
+            "retryAfter": self.retry_after,
+            "retryAfterOn5xx": self.retry_after_on_5xx,
+            "latencyMs": self.latency_ms,
+            "methods": list(self.methods),
+            "batchItems": self.batch_items,
+            "seed": self.seed,
         }
 
 
@@ -189,15 +209,19 @@ class ThrottleSpec:
                 raise ConfigError(key, "must be a positive number or null")
             values[key] = None if value is None else float(value)
         return cls(
-            writes_per_second=values["writesPerSecond"], write_burst=values["writeBurst"],
-            reads_per_second=values["readsPerSecond"], read_burst=values["readBurst"],
+            writes_per_second=values["writesPerSecond"],
+            write_burst=values["writeBurst"],
+            reads_per_second=values["readsPerSecond"],
+            read_burst=values["readBurst"],
         )
 
     def to_json(self) -> dict[str, Any]:
         """The control API's JSON form."""
         return {
-            "writesPerSecond": self.writes_per_second, "writeBurst": self.write_burst,
-            "readsPerSecond": self.reads_per_second, "readBurst": self.read_burst,
+            "writesPerSecond": self.writes_per_second,
+            "writeBurst": self.write_burst,
+            "readsPerSecond": self.reads_per_second,
+            "readBurst": self.read_burst,
         }
 
 
@@ -235,7 +259,9 @@ class Throttle:
             self._spec = spec
             self._buckets.clear()
 
-    def check(self, *, tenant_id: str, app_id: str, write: bool, now: float | None = None) -> ThrottleDecision:
+    def check(
+        self, *, tenant_id: str, app_id: str, write: bool, now: float | None = None
+    ) -> ThrottleDecision:
         """Take one token from the caller's bucket, or say how long to wait."""
         spec = self._spec
         if spec is None:

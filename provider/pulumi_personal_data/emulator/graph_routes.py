@@ -1,4 +1,4 @@
-"""The Graph beta routes: request parsing, authentication, throttling, faults, permissions, $batch and answer formatting."""
+"""The Graph beta routes: parsing, auth, throttling, faults, permissions, $batch, answer formatting."""
 
 from __future__ import annotations
 
@@ -113,27 +113,73 @@ class GraphApi:
         self.services = services
         self.backend = services.backend
         ops = [
-            GraphOperation("inboundSharedUserProfiles.list", "GET", _INBOUND, False,
-                           PERMISSION_LIST, self._list_inbound),
-            GraphOperation("inboundSharedUserProfile.get", "GET", _INBOUND + "/{user_id}", False,
-                           PERMISSION_GET, self._get_inbound),
-            GraphOperation("inboundSharedUserProfile.removePersonalData", "POST",
-                           _INBOUND + "/{user_id}/removePersonalData", True, PERMISSION_REMOVE,
-                           self._remove_inbound),
-            GraphOperation("inboundSharedUserProfile.exportPersonalData", "POST",
-                           _INBOUND + "/{user_id}/exportPersonalData", True, PERMISSION_EXPORT,
-                           self._export_inbound),
-            GraphOperation("outboundSharedUserProfiles.list", "GET", _OUTBOUND, False,
-                           PERMISSION_LIST, self._list_outbound),
-            GraphOperation("outboundSharedUserProfile.get", "GET", _OUTBOUND + "/{user_id}", False,
-                           PERMISSION_GET, self._get_outbound),
-            GraphOperation("outboundSharedUserProfile.tenants.list", "GET",
-                           _OUTBOUND + "/{user_id}/tenants", False, PERMISSION_GET, self._tenants),
-            GraphOperation("tenantReference.removePersonalData", "POST",
-                           _OUTBOUND + "/{user_id}/tenants/{tenant_id}/removePersonalData", True,
-                           PERMISSION_REMOVE, self._remove_outbound),
-            GraphOperation("dataPolicyOperation.get", "GET", "/dataPolicyOperations/{op_id}", False,
-                           PERMISSION_GET, self._get_operation),
+            GraphOperation(
+                "inboundSharedUserProfiles.list", "GET", _INBOUND, False, PERMISSION_LIST, self._list_inbound
+            ),
+            GraphOperation(
+                "inboundSharedUserProfile.get",
+                "GET",
+                _INBOUND + "/{user_id}",
+                False,
+                PERMISSION_GET,
+                self._get_inbound,
+            ),
+            GraphOperation(
+                "inboundSharedUserProfile.removePersonalData",
+                "POST",
+                _INBOUND + "/{user_id}/removePersonalData",
+                True,
+                PERMISSION_REMOVE,
+                self._remove_inbound,
+            ),
+            GraphOperation(
+                "inboundSharedUserProfile.exportPersonalData",
+                "POST",
+                _INBOUND + "/{user_id}/exportPersonalData",
+                True,
+                PERMISSION_EXPORT,
+                self._export_inbound,
+            ),
+            GraphOperation(
+                "outboundSharedUserProfiles.list",
+                "GET",
+                _OUTBOUND,
+                False,
+                PERMISSION_LIST,
+                self._list_outbound,
+            ),
+            GraphOperation(
+                "outboundSharedUserProfile.get",
+                "GET",
+                _OUTBOUND + "/{user_id}",
+                False,
+                PERMISSION_GET,
+                self._get_outbound,
+            ),
+            GraphOperation(
+                "outboundSharedUserProfile.tenants.list",
+                "GET",
+                _OUTBOUND + "/{user_id}/tenants",
+                False,
+                PERMISSION_GET,
+                self._tenants,
+            ),
+            GraphOperation(
+                "tenantReference.removePersonalData",
+                "POST",
+                _OUTBOUND + "/{user_id}/tenants/{tenant_id}/removePersonalData",
+                True,
+                PERMISSION_REMOVE,
+                self._remove_outbound,
+            ),
+            GraphOperation(
+                "dataPolicyOperation.get",
+                "GET",
+                "/dataPolicyOperations/{op_id}",
+                False,
+                PERMISSION_GET,
+                self._get_operation,
+            ),
         ]
         self.operations = ops
         self._routes: list[tuple[Route, GraphOperation]] = [
@@ -151,8 +197,11 @@ class GraphApi:
             ctx = get_context(request.scope)
             ctx.operation = op.name
             call = GraphCall(
-                method=request.method, path_params=request.path_params,
-                query=dict(request.query_params), body=await request.body(), ctx=ctx,
+                method=request.method,
+                path_params=request.path_params,
+                query=dict(request.query_params),
+                body=await request.body(),
+                ctx=ctx,
             )
             fault = self._pre_fault(request.method, ctx)
             if fault is not None and fault.kind == "reset":
@@ -193,7 +242,8 @@ class GraphApi:
         if not decision.allowed:
             raise TooManyRequests(
                 "Too many requests. The application exceeded its throttling limit.",
-                retry_after=decision.retry_after, headers=decision.headers,
+                retry_after=decision.retry_after,
+                headers=decision.headers,
             )
         if op.permission is not None:
             op.permission.check(principal)
@@ -216,6 +266,9 @@ class GraphApi:
         raise UnknownResource(path)
 
     # -- handlers ----------------------------------------------------------------------------
+    def _context(self, what: str) -> str:
+        return f"{self.services.graph_url}/$metadata#{what}"
+
     def _page(self, call: GraphCall) -> tuple[int, str | None]:
         raw_top = call.query.get("$top")
         top = DEFAULT_PAGE_SIZE
@@ -240,7 +293,7 @@ class GraphApi:
 
     def _get_inbound(self, call: GraphCall, principal: Principal) -> GraphResult:
         profile = self.backend.get_inbound(validate_guid(call.path_params["user_id"]))
-        body = {"@odata.context": f"{self.services.graph_url}/$metadata#directory/inboundSharedUserProfiles/$entity"}
+        body = {"@odata.context": self._context("directory/inboundSharedUserProfiles/$entity")}
         body.update(profile.to_graph())
         return GraphResult(200, body)
 
@@ -274,18 +327,24 @@ class GraphApi:
 
     def _get_outbound(self, call: GraphCall, principal: Principal) -> GraphResult:
         profile = self.backend.get_outbound(validate_guid(call.path_params["user_id"]))
-        return GraphResult(200, {
-            "@odata.context": f"{self.services.graph_url}/$metadata#directory/outboundSharedUserProfiles/$entity",
-            "userId": profile.user_id,
-        })
+        return GraphResult(
+            200,
+            {
+                "@odata.context": self._context("directory/outboundSharedUserProfiles/$entity"),
+                "userId": profile.user_id,
+            },
+        )
 
     def _tenants(self, call: GraphCall, principal: Principal) -> GraphResult:
         user_id = validate_guid(call.path_params["user_id"])
         profile = self.backend.get_outbound(user_id)
-        return GraphResult(200, {
-            "@odata.context": f"{self.services.graph_url}/$metadata#directory/outboundSharedUserProfiles('{user_id}')/tenants",
-            "value": [{"tenantId": t} for t in profile.tenant_ids],
-        })
+        return GraphResult(
+            200,
+            {
+                "@odata.context": self._context(f"directory/outboundSharedUserProfiles('{user_id}')/tenants"),
+                "value": [{"tenantId": t} for t in profile.tenant_ids],
+            },
+        )
 
     def _remove_outbound(self, call: GraphCall, principal: Principal) -> GraphResult:
         user_id = validate_guid(call.path_params["user_id"])
@@ -310,12 +369,16 @@ class GraphApi:
         responses.reverse()
         return JSONResponse({"responses": responses})
 
-    def _batch_item(self, item: dict[str, Any], principal: Principal, outer: RequestContext) -> dict[str, Any]:
+    def _batch_item(
+        self, item: dict[str, Any], principal: Principal, outer: RequestContext
+    ) -> dict[str, Any]:
         headers = item["headers"]
         ctx = RequestContext(
             request_id=str(uuid.uuid4()),
             client_request_id=headers.get("client-request-id") or outer.client_request_id,
-            method=item["method"], path=f"/beta/{item['url'].lstrip('/')}", started=outer.started,
+            method=item["method"],
+            path=f"/beta/{item['url'].lstrip('/')}",
+            started=outer.started,
         )
         try:
             split = urlsplit("/" + item["url"].lstrip("/"))
@@ -325,8 +388,11 @@ class GraphApi:
             if fault is not None:
                 raise _fault_error(fault)
             call = GraphCall(
-                method=item["method"], path_params=params, query=dict(parse_qsl(split.query)),
-                body=item["body"], ctx=ctx,
+                method=item["method"],
+                path_params=params,
+                query=dict(parse_qsl(split.query)),
+                body=item["body"],
+                ctx=ctx,
             )
             result = self.execute(op, call, None, principal)
             status, body, out_headers = result.status, result.body, result.headers
@@ -335,8 +401,13 @@ class GraphApi:
             status, body, out_headers = wire.status, wire.body, wire.headers
         ctx.status = status
         self.backend.record(
-            method=ctx.method, path=ctx.path, status=status, client_request_id=ctx.client_request_id,
-            request_id=ctx.request_id, app_id=principal.app_id, operation=f"batch:{ctx.operation}",
+            method=ctx.method,
+            path=ctx.path,
+            status=status,
+            client_request_id=ctx.client_request_id,
+            request_id=ctx.request_id,
+            app_id=principal.app_id,
+            operation=f"batch:{ctx.operation}",
         )
         answer_headers = {"request-id": ctx.request_id, **out_headers}
         if body is not None:
@@ -356,7 +427,9 @@ def _parse_batch(raw: bytes) -> list[dict[str, Any]]:
     if not isinstance(requests, list) or not requests:
         raise BadRequest("Invalid batch payload: 'requests' must be a non-empty array.")
     if len(requests) > MAX_BATCH_REQUESTS:
-        raise BadRequest(f"Invalid batch payload: the number of requests exceeds the limit of {MAX_BATCH_REQUESTS}.")
+        raise BadRequest(
+            f"Invalid batch payload: the number of requests exceeds the limit of {MAX_BATCH_REQUESTS}."
+        )
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, req in enumerate(requests):
@@ -374,11 +447,18 @@ def _parse_batch(raw: bytes) -> list[dict[str, Any]]:
         if not isinstance(headers, dict):
             raise BadRequest(f"Invalid batch payload: request '{rid}' has invalid 'headers'.")
         body = req.get("body")
-        raw_body = b"" if body is None else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
-        items.append({
-            "id": rid, "method": method.upper(), "url": url,
-            "headers": {str(k).lower(): str(v) for k, v in headers.items()}, "body": raw_body,
-        })
+        raw_body = (
+            b"" if body is None else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
+        )
+        items.append(
+            {
+                "id": rid,
+                "method": method.upper(),
+                "url": url,
+                "headers": {str(k).lower(): str(v) for k, v in headers.items()},
+                "body": raw_body,
+            }
+        )
     return items
 
 

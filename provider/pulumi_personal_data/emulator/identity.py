@@ -1,4 +1,4 @@
-"""Emulated Entra identity: signing keys, the client-credentials token grant, token verification, JWKS and discovery, GitHub-style OIDC."""
+"""Emulated Entra identity: signing keys, client-credentials grant, token checks, JWKS, GitHub OIDC."""
 
 from __future__ import annotations
 
@@ -146,8 +146,12 @@ class IdentityService:
         tid = self.backend.tenant_id
         if tenant.lower() != tid:
             raise AadError(
-                status=400, error="invalid_tenant", aadsts=90002,
-                description=f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID.",
+                status=400,
+                error="invalid_tenant",
+                aadsts=90002,
+                description=(
+                    f"Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID."
+                ),
             )
         return tid
 
@@ -159,7 +163,9 @@ class IdentityService:
         return {
             "token_endpoint": f"{prefix}/oauth2/v2.0/token",
             "token_endpoint_auth_methods_supported": [
-                "client_secret_post", "private_key_jwt", "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "client_secret_basic",
             ],
             "jwks_uri": f"{prefix}/discovery/v2.0/keys",
             "response_modes_supported": ["query", "fragment", "form_post"],
@@ -176,8 +182,22 @@ class IdentityService:
             "frontchannel_logout_supported": True,
             "end_session_endpoint": f"{prefix}/oauth2/v2.0/logout",
             "claims_supported": [
-                "sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce", "tid", "ver",
-                "oid", "roles", "scp", "wids", "appid", "azp",
+                "sub",
+                "iss",
+                "aud",
+                "exp",
+                "iat",
+                "auth_time",
+                "acr",
+                "nonce",
+                "tid",
+                "ver",
+                "oid",
+                "roles",
+                "scp",
+                "wids",
+                "appid",
+                "azp",
             ],
             "tenant_region_scope": "EU",
             "cloud_instance_name": "emulator.local",
@@ -242,11 +262,24 @@ class IdentityService:
             "wids": list(wids),
         }
         if user_id is None:
-            claims.update({"idtyp": "app", "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, app_id)),
-                           "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, app_id)), "roles": list(roles)})
+            claims.update(
+                {
+                    "idtyp": "app",
+                    "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, app_id)),
+                    "sub": str(uuid.uuid5(uuid.NAMESPACE_URL, app_id)),
+                    "roles": list(roles),
+                }
+            )
         else:
-            claims.update({"idtyp": "user", "oid": user_id, "sub": user_id,
-                           "scp": " ".join(scopes), "upn": user_principal_name or user_id})
+            claims.update(
+                {
+                    "idtyp": "user",
+                    "oid": user_id,
+                    "sub": user_id,
+                    "scp": " ".join(scopes),
+                    "upn": user_principal_name or user_id,
+                }
+            )
             if roles:
                 claims["roles"] = list(roles)
         # A throwaway key with the real kid yields a token that fails signature checks.
@@ -266,12 +299,17 @@ class IdentityService:
         """Sign a GitHub-Actions-style OIDC token for ``subject``."""
         now = int(time.time())
         body: dict[str, Any] = dict(claims or {})
-        body.update({
-            "iss": self.github_issuer, "sub": subject,
-            "aud": audience or "https://github.com/contoso",
-            "iat": min(now, now + expires_in) - 1, "nbf": min(now, now + expires_in) - 1,
-            "exp": now + expires_in, "jti": str(uuid.uuid4()),
-        })
+        body.update(
+            {
+                "iss": self.github_issuer,
+                "sub": subject,
+                "aud": audience or "https://github.com/contoso",
+                "iat": min(now, now + expires_in) - 1,
+                "nbf": min(now, now + expires_in) - 1,
+                "exp": now + expires_in,
+                "jti": str(uuid.uuid4()),
+            }
+        )
         return self.github_key.sign(body)
 
     def github_token(self, *, request_token: str | None, audience: str | None) -> str:
@@ -284,7 +322,9 @@ class IdentityService:
         return self.mint_github_token(subject=found.subject, audience=audience, claims=found.claims)
 
     # -- the token grant -----------------------------------------------------------------------
-    def grant(self, tenant: str, form: Mapping[str, str], basic: tuple[str, str] | None = None) -> TokenResponse:
+    def grant(
+        self, tenant: str, form: Mapping[str, str], basic: tuple[str, str] | None = None
+    ) -> TokenResponse:
         """The client-credentials grant with a secret or a client assertion (federated or certificate)."""
         tid = self._check_tenant(tenant)
         grant_type = form.get("grant_type")
@@ -292,7 +332,9 @@ class IdentityService:
             raise _missing("grant_type")
         if grant_type != "client_credentials":
             raise AadError(
-                status=400, error="unsupported_grant_type", aadsts=70003,
+                status=400,
+                error="unsupported_grant_type",
+                aadsts=70003,
                 description=f"The app requested an unsupported grant type '{grant_type}'.",
             )
         client_id = form.get("client_id") or (basic[0] if basic else None)
@@ -301,7 +343,9 @@ class IdentityService:
         app = self.backend.app(client_id.lower())
         if app is None:
             raise AadError(
-                status=400, error="unauthorized_client", aadsts=700016,
+                status=400,
+                error="unauthorized_client",
+                aadsts=700016,
                 description=(
                     f"Application with identifier '{client_id}' was not found in the directory "
                     f"'{tid}'. This can happen if the application has not been installed by the "
@@ -317,7 +361,9 @@ class IdentityService:
         if secret is not None:
             if not any(hmac.compare_digest(secret.encode(), s.encode()) for s in app.secrets):
                 raise AadError(
-                    status=401, error="invalid_client", aadsts=7000215,
+                    status=401,
+                    error="invalid_client",
+                    aadsts=7000215,
                     description=(
                         "Invalid client secret provided. Ensure the secret being sent in the request "
                         "is the client secret value, not the client secret ID, for a secret added to "
@@ -328,14 +374,18 @@ class IdentityService:
         elif assertion is not None:
             if form.get("client_assertion_type") != JWT_BEARER:
                 raise AadError(
-                    status=400, error="invalid_request", aadsts=70012,
+                    status=400,
+                    error="invalid_request",
+                    aadsts=70012,
                     description=f"client_assertion_type must be '{JWT_BEARER}'.",
                 )
             self._verify_assertion(app, tid, assertion)
             acr = "2"
         else:
             raise AadError(
-                status=401, error="invalid_client", aadsts=7000218,
+                status=401,
+                error="invalid_client",
+                aadsts=7000218,
                 description="The request body must contain the following parameter: "
                 "'client_assertion' or 'client_secret'.",
             )
@@ -352,7 +402,9 @@ class IdentityService:
                 continue
             if not s.endswith("/.default"):
                 raise AadError(
-                    status=400, error="invalid_scope", aadsts=1002012,
+                    status=400,
+                    error="invalid_scope",
+                    aadsts=1002012,
                     description=(
                         f"The provided value for scope {s} is not valid. Client credential flows "
                         "must have a scope value with /.default suffixed to the resource identifier "
@@ -360,7 +412,9 @@ class IdentityService:
                     ),
                 )
             raise AadError(
-                status=400, error="invalid_resource", aadsts=500011,
+                status=400,
+                error="invalid_resource",
+                aadsts=500011,
                 description=(
                     f"The resource principal named {s.removesuffix('/.default')} was not found in "
                     "the tenant. Only Microsoft Graph is emulated."
@@ -373,7 +427,9 @@ class IdentityService:
             unverified = jwt.decode(assertion, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise AadError(
-                status=400, error="invalid_client", aadsts=50027,
+                status=400,
+                error="invalid_client",
+                aadsts=50027,
                 description="JWT token is invalid or malformed.",
             ) from None
         if "x5t" in header or "x5t#S256" in header:
@@ -381,33 +437,50 @@ class IdentityService:
             return
         issuer = str(unverified.get("iss", ""))
         creds = [
-            c for c in app.federated_credentials
-            if c.issuer.replace("{base_url}", self.base_url) == issuer
+            c for c in app.federated_credentials if c.issuer.replace("{base_url}", self.base_url) == issuer
         ]
         if not creds:
             raise AadError(
-                status=400, error="invalid_client", aadsts=700211,
-                description=f"No matching federated identity record found for presented assertion issuer '{issuer}'.",
+                status=400,
+                error="invalid_client",
+                aadsts=700211,
+                description=(
+                    f"No matching federated identity record found for presented assertion issuer '{issuer}'."
+                ),
             )
         if issuer != self.github_issuer:
             raise AadError(
-                status=400, error="invalid_client", aadsts=50166,
-                description=f"Request to External OIDC endpoint failed: issuer '{issuer}' is not served by the emulator.",
+                status=400,
+                error="invalid_client",
+                aadsts=50166,
+                description=(
+                    f"Request to External OIDC endpoint failed: issuer '{issuer}' is not "
+                    "served by the emulator."
+                ),
             )
         claims = self._decode_assertion(assertion, self.github_key.public_key, None)
         subject = str(claims.get("sub", ""))
         creds = [c for c in creds if c.subject == subject]
         if not creds:
             raise AadError(
-                status=400, error="invalid_client", aadsts=700213,
-                description=f"No matching federated identity record found for presented assertion subject '{subject}'.",
+                status=400,
+                error="invalid_client",
+                aadsts=700213,
+                description=(
+                    "No matching federated identity record found for presented assertion "
+                    f"subject '{subject}'."
+                ),
             )
         aud = claims.get("aud")
         auds = {aud} if isinstance(aud, str) else set(aud or [])
         if not any(auds & set(c.audiences) for c in creds):
             raise AadError(
-                status=400, error="invalid_client", aadsts=700212,
-                description=f"No matching federated identity record found for presented assertion audience '{aud}'.",
+                status=400,
+                error="invalid_client",
+                aadsts=700212,
+                description=(
+                    f"No matching federated identity record found for presented assertion audience '{aud}'."
+                ),
             )
 
     def _verify_certificate_assertion(
@@ -425,15 +498,22 @@ class IdentityService:
                 break
         if public_key is None:
             raise AadError(
-                status=401, error="invalid_client", aadsts=700027,
-                description=f"The certificate with identifier used to sign the client assertion is not registered on application '{app.app_id}'.",
+                status=401,
+                error="invalid_client",
+                aadsts=700027,
+                description=(
+                    "The certificate with identifier used to sign the client assertion is not "
+                    f"registered on application '{app.app_id}'."
+                ),
             )
         claims = self._decode_assertion(
             assertion, public_key, [self.token_endpoint(tid), self.token_endpoint(tid.upper())]
         )
         if claims.get("iss") != app.app_id or claims.get("sub") != app.app_id:
             raise AadError(
-                status=401, error="invalid_client", aadsts=700023,
+                status=401,
+                error="invalid_client",
+                aadsts=700023,
                 description="Client assertion iss and sub must be the client id.",
             )
 
@@ -441,22 +521,32 @@ class IdentityService:
     def _decode_assertion(assertion: str, key: Any, audience: list[str] | None) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
-                assertion, key, algorithms=["RS256", "PS256"], audience=audience,
-                leeway=_LEEWAY_SECONDS, options={"require": ["exp"], "verify_aud": audience is not None},
+                assertion,
+                key,
+                algorithms=["RS256", "PS256"],
+                audience=audience,
+                leeway=_LEEWAY_SECONDS,
+                options={"require": ["exp"], "verify_aud": audience is not None},
             )
         except (jwt.ExpiredSignatureError, jwt.ImmatureSignatureError):
             raise AadError(
-                status=400, error="invalid_client", aadsts=700024,
+                status=400,
+                error="invalid_client",
+                aadsts=700024,
                 description="Client assertion is not within its valid time range.",
             ) from None
         except jwt.InvalidAudienceError:
             raise AadError(
-                status=401, error="invalid_client", aadsts=700021,
+                status=401,
+                error="invalid_client",
+                aadsts=700021,
                 description="Client assertion audience claim does not match the token endpoint.",
             ) from None
         except jwt.PyJWTError:
             raise AadError(
-                status=401, error="invalid_client", aadsts=700027,
+                status=401,
+                error="invalid_client",
+                aadsts=700027,
                 description="Client assertion failed signature validation.",
             ) from None
         return claims
@@ -497,8 +587,11 @@ class IdentityService:
             raise self._unauthorized("Access token validation failure. Unknown signing key.")
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, self.aad_key.public_key, algorithms=["RS256"],
-                audience=list(GRAPH_AUDIENCES), leeway=_LEEWAY_SECONDS,
+                token,
+                self.aad_key.public_key,
+                algorithms=["RS256"],
+                audience=list(GRAPH_AUDIENCES),
+                leeway=_LEEWAY_SECONDS,
                 options={"require": ["exp", "iat", "nbf", "aud", "iss", "tid"]},
             )
         except jwt.ExpiredSignatureError:
@@ -542,14 +635,21 @@ class IdentityService:
             raise KeyError(user)
         wids = roles_to_wids(directory_roles) if directory_roles is not None else list(found.wids)
         return self.mint_access_token(
-            app_id=app_id, scopes=scopes, wids=wids, user_id=found.user_id,
-            user_principal_name=found.user_principal_name, expires_in=expires_in,
-            audience=audience, untrusted_key=untrusted_key,
+            app_id=app_id,
+            scopes=scopes,
+            wids=wids,
+            user_id=found.user_id,
+            user_principal_name=found.user_principal_name,
+            expires_in=expires_in,
+            audience=audience,
+            untrusted_key=untrusted_key,
         )
 
 
 def _missing(param: str) -> AadError:
     return AadError(
-        status=400, error="invalid_request", aadsts=900144,
+        status=400,
+        error="invalid_request",
+        aadsts=900144,
         description=f"The request body must contain the following parameter: '{param}'.",
     )

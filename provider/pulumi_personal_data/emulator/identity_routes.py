@@ -1,4 +1,4 @@
-"""HTTP routes of the emulated identity platform: token endpoint, OpenID discovery, JWKS and the GitHub-style OIDC endpoint."""
+"""HTTP routes of the emulated identity platform: token, discovery, JWKS, GitHub-style OIDC."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def identity_routes(services: Services) -> list[BaseRoute]:
         content_type = request.headers.get("content-type", "")
         if not content_type.startswith("application/x-www-form-urlencoded"):
             raise AadError(
-                status=400, error="invalid_request", aadsts=900144,
+                status=400,
+                error="invalid_request",
+                aadsts=900144,
                 description="The request body must be application/x-www-form-urlencoded.",
             )
         form = dict(parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True))

@@ -1,4 +1,4 @@
-"""State and logic of the emulated tenant: profiles, removal lifecycle, exports, permissions, journal, app registrations."""
+"""State and logic of the emulated tenant: profiles, removal lifecycle, exports, permissions, journal."""
 
 from __future__ import annotations
 
@@ -216,9 +216,15 @@ class JournalEntry:
     def to_json(self) -> dict[str, Any]:
         """Return the control API's JSON form."""
         return {
-            "seq": self.seq, "method": self.method, "path": self.path, "status": self.status,
-            "clientRequestId": self.client_request_id, "requestId": self.request_id,
-            "appId": self.app_id, "operation": self.operation, "time": self.time,
+            "seq": self.seq,
+            "method": self.method,
+            "path": self.path,
+            "status": self.status,
+            "clientRequestId": self.client_request_id,
+            "requestId": self.request_id,
+            "appId": self.app_id,
+            "operation": self.operation,
+            "time": self.time,
         }
 
 
@@ -293,8 +299,7 @@ class EmulatorBackend:
         with self._lock:
             self.store.replace_all(
                 inbound=[
-                    (p.user_id, p.user_principal_name, p.display_name, p.home_tenant_id)
-                    for p in seed.inbound
+                    (p.user_id, p.user_principal_name, p.display_name, p.home_tenant_id) for p in seed.inbound
                 ],
                 outbound=[(p.user_id, t) for p in seed.outbound for t in p.tenant_ids],
                 meta={"seed": json.dumps(seed.raw)},
@@ -370,8 +375,14 @@ class EmulatorBackend:
         with self._lock:
             self.store.queue_inbound_removal(
                 RemovalRow(
-                    id=str(uuid.uuid4()), kind=kind, user_id=user_id, tenant_id=tenant_id,
-                    app_id=app_id, created_at=now, process_at=process_at, state="pending",
+                    id=str(uuid.uuid4()),
+                    kind=kind,
+                    user_id=user_id,
+                    tenant_id=tenant_id,
+                    app_id=app_id,
+                    created_at=now,
+                    process_at=process_at,
+                    state="pending",
                 )
             )
             if process_at is not None and (self._next_due is None or process_at < self._next_due):
@@ -410,8 +421,11 @@ class EmulatorBackend:
         self._visible_inbound(user_id)
         now = self.clock()
         op = OperationRow(
-            id=str(uuid.uuid4()), user_id=user_id, storage_location=storage_location,
-            app_id=app_id, submitted_at=now,
+            id=str(uuid.uuid4()),
+            user_id=user_id,
+            storage_location=storage_location,
+            app_id=app_id,
+            submitted_at=now,
             complete_at=None if self.processing_delay is None else now + self.processing_delay,
         )
         self.store.add_operation(op)
@@ -429,8 +443,11 @@ class EmulatorBackend:
         now = self.clock()
         status = op.status(now)
         return {
-            "id": op.id, "userId": op.user_id, "storageLocation": op.storage_location,
-            "status": status, "progress": 100.0 if status == "complete" else 0.0,
+            "id": op.id,
+            "userId": op.user_id,
+            "storageLocation": op.storage_location,
+            "status": status,
+            "progress": 100.0 if status == "complete" else 0.0,
             "submittedDateTime": _iso(op.submitted_at),
             "completedDateTime": _iso(op.complete_at) if status == "complete" and op.complete_at else None,
         }
@@ -477,9 +494,14 @@ class EmulatorBackend:
     ) -> None:
         """Append a journal entry (callers must never pass tokens or headers)."""
         self.store.append_journal(
-            time=_iso(self.clock() if when is None else when), method=method, path=path,
-            status=status, client_request_id=client_request_id, request_id=request_id,
-            app_id=app_id, operation=operation,
+            time=_iso(self.clock() if when is None else when),
+            method=method,
+            path=path,
+            status=status,
+            client_request_id=client_request_id,
+            request_id=request_id,
+            app_id=app_id,
+            operation=operation,
         )
 
     def journal(self, *, after_seq: int = 0, limit: int = 10_000) -> list[JournalEntry]:
@@ -497,9 +519,15 @@ def _operation(row: OperationRow) -> DataPolicyOperation:
 
 def _entry(row: JournalRow) -> JournalEntry:
     return JournalEntry(
-        seq=row.seq, method=row.method, path=row.path, status=row.status,
-        client_request_id=row.client_request_id, request_id=row.request_id, app_id=row.app_id,
-        operation=row.operation, time=row.time,
+        seq=row.seq,
+        method=row.method,
+        path=row.path,
+        status=row.status,
+        client_request_id=row.client_request_id,
+        request_id=row.request_id,
+        app_id=row.app_id,
+        operation=row.operation,
+        time=row.time,
     )
 
 

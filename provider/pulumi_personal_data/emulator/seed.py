@@ -125,9 +125,7 @@ def parse_seed(doc: Mapping[str, Any]) -> Seed:
         tenants = _strs(p, "tenants", where)
         for t in tenants:
             _guid({"tenants": t}, "tenants", where)
-        outbound.append(
-            OutboundProfile(_guid(p, "userId", where), tuple(validate_guid(t) for t in tenants))
-        )
+        outbound.append(OutboundProfile(_guid(p, "userId", where), tuple(validate_guid(t) for t in tenants)))
     for kind, ids in (
         ("inboundSharedUserProfiles", [p.user_id for p in inbound]),
         ("applications", [a.app_id for a in apps]),

@@ -1,4 +1,4 @@
-"""The threaded emulator server: configuration, start/stop around uvicorn, and the URLs and files clients need."""
+"""The threaded emulator server: configuration, start/stop around uvicorn, URLs and files."""
 
 from __future__ import annotations
 
@@ -37,13 +37,14 @@ class EmulatorStartError(RuntimeError):
         self.reason = reason
 
 
-class EmulatorProtocol(HttpToolsProtocol):  # type: ignore[misc]
+class EmulatorProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol, exposing the transport so a fault can really drop the connection."""
 
     def on_message_begin(self) -> None:
         """Start a request and put the transport into its scope."""
         super().on_message_begin()
-        self.scope[TRANSPORT_KEY] = self.transport
+        scope: dict[str, Any] = self.scope  # type: ignore[assignment]
+        scope[TRANSPORT_KEY] = self.transport
 
 
 @dataclass(frozen=True)
@@ -224,9 +225,13 @@ class EmulatorServer:
         faults = _fault_spec(cfg.faults)
         throttle = _throttle_spec(cfg.throttle)
         return Services(
-            backend=backend, identity=identity, faults=FaultInjector(faults),
-            throttle=Throttle(throttle), base_url=self.base_url,
-            initial_faults=faults, initial_throttle=throttle,
+            backend=backend,
+            identity=identity,
+            faults=FaultInjector(faults),
+            throttle=Throttle(throttle),
+            base_url=self.base_url,
+            initial_faults=faults,
+            initial_throttle=throttle,
         )
 
     def stop(self) -> None:
@@ -281,4 +286,3 @@ def _throttle_spec(value: ThrottleSpec | Mapping[str, Any] | None) -> ThrottleSp
     if value is None or isinstance(value, ThrottleSpec):
         return value
     return ThrottleSpec.from_json(value)
-

@@ -1,4 +1,4 @@
-"""SQLite persistence for the emulator: profiles, removal requests, export operations, journal and metadata."""
+"""SQLite persistence: profiles, removal requests, export operations, journal and metadata."""
 
 from __future__ import annotations
 
@@ -168,8 +168,12 @@ class Store:
         with self._tx() as c:
             self._journal_buffer.clear()
             for table in (
-                "inbound_profiles", "outbound_tenants", "removal_requests",
-                "data_policy_operations", "journal", "meta",
+                "inbound_profiles",
+                "outbound_tenants",
+                "removal_requests",
+                "data_policy_operations",
+                "journal",
+                "meta",
             ):
                 c.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
             c.executemany(
@@ -177,9 +181,7 @@ class Store:
                 " home_tenant_id) VALUES (?, ?, ?, ?)",
                 inbound,
             )
-            c.executemany(
-                "INSERT INTO outbound_tenants (user_id, tenant_id) VALUES (?, ?)", outbound
-            )
+            c.executemany("INSERT INTO outbound_tenants (user_id, tenant_id) VALUES (?, ?)", outbound)
             c.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
 
     def add_inbound(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
@@ -220,8 +222,14 @@ class Store:
                 "INSERT INTO removal_requests (id, kind, user_id, tenant_id, app_id, created_at,"
                 " process_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    request.id, request.kind, request.user_id, request.tenant_id, request.app_id,
-                    request.created_at, request.process_at, request.state,
+                    request.id,
+                    request.kind,
+                    request.user_id,
+                    request.tenant_id,
+                    request.app_id,
+                    request.created_at,
+                    request.process_at,
+                    request.state,
                 ),
             )
             if request.kind == "inbound":
@@ -267,6 +275,7 @@ class Store:
     def complete_due(self, now: float | None) -> int:
         """Complete pending requests due at ``now`` (all pending when None); return how many."""
         with self._tx() as c:
+            args: tuple[float, ...]
             if now is None:
                 where, args = "state = 'pending'", ()
             else:
@@ -278,13 +287,10 @@ class Store:
             for req_id, kind, user_id, tenant_id in due:
                 c.execute("UPDATE removal_requests SET state = 'completed' WHERE id = ?", (req_id,))
                 if kind == "inbound":
-                    c.execute(
-                        "UPDATE inbound_profiles SET state = 'removed' WHERE user_id = ?", (user_id,)
-                    )
+                    c.execute("UPDATE inbound_profiles SET state = 'removed' WHERE user_id = ?", (user_id,))
                 else:
                     c.execute(
-                        "UPDATE outbound_tenants SET state = 'removed' WHERE user_id = ?"
-                        " AND tenant_id = ?",
+                        "UPDATE outbound_tenants SET state = 'removed' WHERE user_id = ? AND tenant_id = ?",
                         (user_id, tenant_id),
                     )
         return len(due)

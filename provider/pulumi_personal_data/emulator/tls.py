@@ -1,4 +1,4 @@
-"""Local TLS material: a CA and a server certificate for the loopback names, made with trustme and kept as PEM."""
+"""Local TLS material: a CA and a loopback server certificate made with trustme, kept as PEM."""
 
 from __future__ import annotations
 
