@@ -96,7 +96,8 @@ def removal_posts(control: EmulatorControl) -> collections.Counter[str]:
 
 def state_statuses(stack: auto.Stack) -> dict[str, int]:
     """Removal statuses as recorded in the stack's state (what `pulumi stack export` shows)."""
-    resources = stack.export_stack().deployment.get("resources", [])
+    deployment = stack.export_stack().deployment or {}
+    resources = deployment.get("resources", [])
     counts = collections.Counter(
         r["outputs"]["status"] for r in resources if r["type"].endswith(":PersonalDataRemoval")
     )

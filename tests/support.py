@@ -43,7 +43,9 @@ API_PAGE_USER = "c228b2ae-c4fb-4eda-9620-7e73dddd1cac"
 UNKNOWN_USER = "0f0f0f0f-1111-4222-8333-944445555666"
 
 
-def stack_config(emulator: EmulatorServer, app: dict[str, Any] | None = None, **extra: str) -> dict[str, Any]:
+def stack_config(
+    emulator: EmulatorServer, app: dict[str, Any] | None = None, /, **extra: str
+) -> dict[str, Any]:
     """Stack config as the engine hands it to configure(): azuread:* keys plus our endpoint."""
     app = WRITER if app is None else app
     config: dict[str, Any] = {

@@ -41,9 +41,7 @@ StackFactory = Callable[..., OffboardingStack]
 
 
 @pytest.fixture
-def make_stack(
-    tmp_path: Path, emulator: EmulatorServer, control: EmulatorControl
-) -> Iterator[StackFactory]:
+def make_stack(tmp_path: Path, emulator: EmulatorServer, control: EmulatorControl) -> Iterator[StackFactory]:
     """Build an OffboardingStack; defaults to the writer app's client secret in azuread:* config."""
     made: list[OffboardingStack] = []
 

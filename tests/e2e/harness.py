@@ -114,6 +114,6 @@ def removal_posts(control: EmulatorControl) -> dict[str, int]:
     return counts
 
 
-def changed(summary_changes: Mapping[str, int] | None) -> dict[str, int]:
+def changed(summary_changes: Mapping[Any, int] | None) -> dict[str, int]:
     """The non-'same' entries of a resource_changes summary."""
-    return {k: v for k, v in (summary_changes or {}).items() if k != "same" and v}
+    return {str(k): v for k, v in (summary_changes or {}).items() if k != "same" and v}

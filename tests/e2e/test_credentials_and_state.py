@@ -1,4 +1,4 @@
-"""Credentials through stack config and environment, permission failures and reruns, upgrades, state hygiene."""
+"""Credentials via config and environment, permission failures and reruns, upgrades, state hygiene."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def removed_by(control: EmulatorControl) -> set[str]:
     return {
-        e.app_id
+        e.app_id or "none"
         for e in control.journal()
         if e.method == "POST" and e.path.endswith("/removePersonalData") and e.status == 204
     }
@@ -109,7 +109,9 @@ def test_missing_permission_fails_cleanly_and_rerun_completes_without_duplicates
     stack.up()
     assert stack.statuses() == ["requested"] * 4
     accepted = [
-        e for e in control.journal() if e.method == "POST" and e.status == 204 and e.path.endswith("/removePersonalData")
+        e
+        for e in control.journal()
+        if e.method == "POST" and e.status == 204 and e.path.endswith("/removePersonalData")
     ]
     assert sorted(e.path.rsplit("/", 2)[-2] for e in accepted) == sorted(PROFILE_IDS[:4])
 
@@ -149,8 +151,18 @@ def _install_bumped_copy(target: Path, version: str) -> None:
     init = src / "provider" / "pulumi_personal_data" / "__init__.py"
     init.write_text(init.read_text().replace('__version__ = "0.1.0"', f'__version__ = "{version}"', 1))
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(target), str(src)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(src),
+        ],
         check=True,
         timeout=300,
     )
@@ -165,9 +177,12 @@ def test_upgrade_to_a_new_package_version_changes_nothing(
     upgraded = tmp_path / "site"
     _install_bumped_copy(upgraded, "0.2.0")
     # The provider process now imports the upgraded package first; the program is unchanged.
-    stack.stack.workspace.env_vars.update(
-        {"PYTHONPATH": str(upgraded), "PULUMI_PERSONAL_DATA_LOG_LEVEL": "INFO"}
-    )
+    workspace = stack.stack.workspace
+    workspace.env_vars = {
+        **workspace.env_vars,
+        "PYTHONPATH": str(upgraded),
+        "PULUMI_PERSONAL_DATA_LOG_LEVEL": "INFO",
+    }
     preview = stack.preview(diff=True)
     assert changed(preview.change_summary) == {}
     result = stack.up(expect_no_changes=True)
@@ -176,4 +191,8 @@ def test_upgrade_to_a_new_package_version_changes_nothing(
     assert any("pulumi-personal-data 0.2.0" in line for line in stack.output), "upgraded code did not run"
     assert sum(removal_posts(control).values()) == 3
     deployment = json.loads(stack.export_text())["deployment"]
-    assert all(r["outputs"].get("status") == "requested" for r in deployment["resources"] if "user_id" in r.get("outputs", {}))
+    assert all(
+        r["outputs"].get("status") == "requested"
+        for r in deployment["resources"]
+        if "user_id" in r.get("outputs", {})
+    )

@@ -132,6 +132,10 @@ class EmulatorControl:
         """Finish every pending removal now; return how many were finished."""
         return int(self._call("POST", "/process")["processed"])
 
+    def set_app_roles(self, app_id: str, roles: Sequence[str]) -> None:
+        """Grant exactly ``roles`` to an application (tokens issued afterwards carry them)."""
+        self._call("PUT", f"/applications/{app_id}/roles", {"roles": list(roles)})
+
     def profile_state(self, user_id: str) -> str:
         """'present', 'pending', 'removed' or 'unknown'."""
         return str(self._call("GET", f"/profiles/{user_id}")["state"])

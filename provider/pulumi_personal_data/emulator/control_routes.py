@@ -199,6 +199,20 @@ def control_routes(services: Services) -> list[BaseRoute]:
         )
         return JSONResponse({"token": token})
 
+    async def app_roles(request: Request) -> Response:
+        doc = await _object(request)
+        roles = _strings(doc, "roles")
+        if roles is None:
+            raise BadRequest("'roles' is required: the application roles to grant.")
+        try:
+            app = backend.set_app_roles(request.path_params["app_id"], roles)
+        except KeyError:
+            return JSONResponse(
+                {"error": {"code": "Request_ResourceNotFound", "message": "No such application."}},
+                status_code=404,
+            )
+        return JSONResponse({"appId": app.app_id, "roles": list(app.roles)})
+
     async def profile(request: Request) -> Response:
         user_id = request.path_params["user_id"]
         state = backend.profile_state(user_id)
@@ -227,5 +241,6 @@ def control_routes(services: Services) -> list[BaseRoute]:
         ("/process", process, ["POST"]),
         ("/tokens", tokens, ["POST"]),
         ("/profiles/{user_id}", profile, ["GET"]),
+        ("/applications/{app_id}/roles", app_roles, ["PUT"]),
     ]
     return [Route(path, quiet(endpoint), methods=methods) for path, endpoint, methods in table]

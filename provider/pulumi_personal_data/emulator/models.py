@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .exceptions import AuthorizationRequestDenied, BadRequest, ResourceNotFound
@@ -309,6 +309,19 @@ class EmulatorBackend:
     def reset(self) -> None:
         """Return to the current seed's state."""
         self.load_seed(self.seed)
+
+    def set_app_roles(self, app_id: str, roles: Sequence[str]) -> AppRegistration:
+        """Grant exactly ``roles`` to an app, as an admin consent does; tokens issued later carry them.
+
+        Kept in memory only: a restart on a data dir returns to the seed's grants.
+        """
+        with self._lock:
+            app = self._apps.get(app_id.lower()) or self._apps.get(app_id)
+            if app is None:
+                raise KeyError(app_id)
+            updated = replace(app, roles=tuple(roles))
+            self._apps[updated.app_id] = updated
+            return updated
 
     def app(self, app_id: str) -> AppRegistration | None:
         """Return an app registration by client id."""
