@@ -12,6 +12,8 @@ import pytest
 from pulumi_personal_data.emulator.control_client import EmulatorControl
 from pulumi_personal_data.emulator.server import EmulatorConfig, EmulatorServer
 
+pytest_plugins = ["tests.stack_fixtures"]
+
 _SCRUBBED_PREFIXES = ("AZURE_", "ARM_", "ACTIONS_", "PULUMI_PERSONAL_DATA_", "IDENTITY_", "MSI_")
 # Where the pinned CLI lives is tooling, not configuration under test.
 _KEPT = ("PULUMI_PERSONAL_DATA_PULUMI_BIN_DIR",)

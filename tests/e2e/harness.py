@@ -36,6 +36,7 @@ class OffboardingStack:
         self.users: list[str] = []
         self.reasons: dict[str, str] = {}
         self.fail_if_missing = False
+        self.expected_home_tenant_id: str | None = None
         self.work = work
         project = work / "project"
         project.mkdir(parents=True, exist_ok=True)
@@ -57,6 +58,7 @@ class OffboardingStack:
         removals = declare_removals(
             [DepartedUser(uid, self.reasons.get(uid, f"OFF-{i}"), i) for i, uid in enumerate(self.users)],
             fail_if_missing=self.fail_if_missing,
+            expected_home_tenant_id=self.expected_home_tenant_id,
         )
         pulumi.export("statuses", pulumi.Output.all(*[r.status for r in removals]))
 
@@ -64,7 +66,15 @@ class OffboardingStack:
         self.output.append(line)
 
     def up(self, **kwargs: Any) -> auto.UpResult:
-        """`pulumi up --yes`."""
+        """`pulumi up --yes`.
+
+        With policy packs, previews first, as the CLI's `pulumi up` does unless `--skip-preview`
+        (the Automation API's `up` always skips it), so policy violations stop the update before
+        any resource is created.
+        """
+        if "policy_packs" in kwargs:
+            policy = {k: kwargs[k] for k in ("policy_packs", "policy_pack_configs") if k in kwargs}
+            self.stack.preview(on_output=self._log, color="never", **policy)
         return self.stack.up(on_output=self._log, color="never", **kwargs)
 
     def preview(self, **kwargs: Any) -> auto.PreviewResult:

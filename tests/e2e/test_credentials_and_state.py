@@ -13,8 +13,8 @@ import pytest
 
 from pulumi_personal_data.emulator.control_client import EmulatorControl
 from pulumi_personal_data.emulator.server import EmulatorServer
-from tests.e2e.conftest import StackFactory, azuread_config
 from tests.e2e.harness import changed, removal_posts
+from tests.stack_fixtures import StackFactory, azuread_config
 from tests.support import (
     FEDERATED,
     GITHUB_REQUEST_TOKEN,

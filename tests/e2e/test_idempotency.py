@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pulumi_personal_data.emulator.control_client import EmulatorControl
-from tests.e2e.conftest import StackFactory
 from tests.e2e.harness import changed, removal_posts
+from tests.stack_fixtures import StackFactory
 from tests.support import PROFILE_IDS, UNKNOWN_USER
 
 pytestmark = pytest.mark.e2e

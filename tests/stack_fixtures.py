@@ -1,4 +1,4 @@
-"""Fixtures for end-to-end tests: a fresh offboarding stack per test, through the real CLI."""
+"""Fixtures for tests through the real CLI: the pinned CLI check and a fresh offboarding stack per test."""
 
 from __future__ import annotations
 
@@ -14,11 +14,9 @@ from pulumi_personal_data.local_stack import find_pulumi_bin_dir
 from tests.e2e.harness import OffboardingStack
 from tests.support import TENANT_ID, WRITER
 
-pytestmark = pytest.mark.e2e
 
-
-@pytest.fixture(scope="session", autouse=True)
-def _pulumi_cli() -> Path:
+@pytest.fixture(scope="session")
+def pulumi_cli() -> Path:
     """The pinned CLI must be there: a missing CLI is an error, never a skip."""
     bin_dir = find_pulumi_bin_dir()
     assert (bin_dir / "pulumi").is_file(), bin_dir
@@ -41,7 +39,9 @@ StackFactory = Callable[..., OffboardingStack]
 
 
 @pytest.fixture
-def make_stack(tmp_path: Path, emulator: EmulatorServer, control: EmulatorControl) -> Iterator[StackFactory]:
+def make_stack(
+    tmp_path: Path, emulator: EmulatorServer, control: EmulatorControl, pulumi_cli: Path
+) -> Iterator[StackFactory]:
     """Build an OffboardingStack; defaults to the writer app's client secret in azuread:* config."""
     made: list[OffboardingStack] = []
 
