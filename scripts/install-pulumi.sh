@@ -17,17 +17,11 @@ CACHE_ROOT="${PULUMI_PERSONAL_DATA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi
 DEST="$CACHE_ROOT/pulumi-v$PULUMI_VERSION"
 BIN="$DEST/bin"
 SHIM=pulumi-resource-pulumi-python
-POLICY_SHIM=pulumi-analyzer-policy-python
 
 log() { printf 'install-pulumi: %s\n' "$*" >&2; }
 
 complete() {  # $1 = bin dir; true when it holds the pinned CLI and the shim
   [ -x "$1/pulumi" ] && [ -x "$1/$SHIM" ] && [ "$("$1/pulumi" version 2>/dev/null)" = "v$PULUMI_VERSION" ]
-}
-
-built_complete() {  # a Go-module build also needs our policy-pack shim (no language host there)
-  complete "$1" && { [ -x "$1/$POLICY_SHIM" ] || [ -x "$1/pulumi-language-python" ]; } &&
-    cmp -s "$1/$POLICY_SHIM" "$ROOT/tools/pulumi-cli/$POLICY_SHIM" 2>/dev/null
 }
 
 if command -v pulumi >/dev/null 2>&1; then
@@ -39,7 +33,7 @@ if command -v pulumi >/dev/null 2>&1; then
   fi
 fi
 
-if built_complete "$BIN" || { complete "$BIN" && [ -x "$BIN/pulumi-language-python" ]; }; then
+if complete "$BIN"; then
   log "using cached pulumi v$PULUMI_VERSION ($BIN)"
   echo "$BIN"
   exit 0
@@ -56,7 +50,6 @@ if command -v go >/dev/null 2>&1; then
   for f in "python/dist/$SHIM" "python/cmd/pulumi-language-python-exec"; do
     install -m 0755 "$sdkdir/$f" "$BIN/$(basename "$f")"
   done
-  install -m 0755 "$ROOT/tools/pulumi-cli/$POLICY_SHIM" "$BIN/$POLICY_SHIM"
   mv "$BIN/pulumi.tmp" "$BIN/pulumi"
 else
   log "no go toolchain; using the official installer for v$PULUMI_VERSION"
