@@ -1,0 +1,5 @@
+"""Entry point: see program.py."""
+
+from program import main
+
+main()
