@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("429", "500", "503", "504", "reset")
+FAULT_KINDS = ("429", "500", "503", "504", "reset", "400", "401", "403")
 _SEQUENCE_KINDS = (*FAULT_KINDS, "ok")
 
 

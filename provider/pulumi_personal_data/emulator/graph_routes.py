@@ -17,11 +17,13 @@ from starlette.types import Receive, Scope, Send
 
 from .context import TRANSPORT_KEY, RequestContext, Services, get_context
 from .exceptions import (
+    AuthorizationRequestDenied,
     BadRequest,
     EmulatorError,
     GatewayTimeout,
     GraphError,
     InternalServerError,
+    InvalidAuthenticationToken,
     MethodNotAllowed,
     ServiceUnavailable,
     TooManyRequests,
@@ -95,7 +97,7 @@ class _DroppedResponse(Response):
             await asyncio.sleep(0.002)
 
 
-def _fault_error(fault: Fault) -> GraphError:
+def _fault_error(fault: Fault, authorization_uri: str = "") -> GraphError:
     headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else None
     if fault.kind == "429":
         return TooManyRequests("Too many requests (injected fault).", retry_after=fault.retry_after)
@@ -103,6 +105,16 @@ def _fault_error(fault: Fault) -> GraphError:
         return ServiceUnavailable("The service is temporarily unavailable (injected fault).", headers=headers)
     if fault.kind == "504":
         return GatewayTimeout("The gateway timed out (injected fault).", headers=headers)
+    if fault.kind == "400":
+        return BadRequest("The request is invalid (injected fault).")
+    if fault.kind == "401":
+        return InvalidAuthenticationToken(
+            "Access token validation failure (injected fault).", authorization_uri=authorization_uri
+        )
+    if fault.kind == "403":
+        return AuthorizationRequestDenied(
+            "Insufficient privileges to complete the operation (injected fault)."
+        )
     return InternalServerError("An internal server error occurred (injected fault).")
 
 
@@ -215,7 +227,9 @@ class GraphApi:
             if delay:
                 await asyncio.sleep(delay)
             if fault is not None:
-                raise _fault_error(fault)
+                raise _fault_error(
+                    fault, f"{self.services.base_url}/{self.services.backend.tenant_id}/oauth2/v2.0/authorize"
+                )
             result = self.execute(op, call, request.headers.get("authorization"))
             return _to_response(result)
 
@@ -360,7 +374,9 @@ class GraphApi:
         ctx.operation = "batch"
         fault = self.services.faults.decide("POST")
         if fault is not None and fault.kind != "reset":
-            raise _fault_error(fault)
+            raise _fault_error(
+                fault, f"{self.services.base_url}/{self.services.backend.tenant_id}/oauth2/v2.0/authorize"
+            )
         principal = self.services.identity.authenticate(request.headers.get("authorization"))
         ctx.app_id = principal.app_id
         items = _parse_batch(await request.body())
@@ -386,7 +402,9 @@ class GraphApi:
             ctx.operation = op.name
             fault = self.services.faults.decide(item["method"], batch_item=True)
             if fault is not None:
-                raise _fault_error(fault)
+                raise _fault_error(
+                    fault, f"{self.services.base_url}/{self.services.backend.tenant_id}/oauth2/v2.0/authorize"
+                )
             call = GraphCall(
                 method=item["method"],
                 path_params=params,
