@@ -206,6 +206,11 @@ def resolve_credential(
         f = fields.get(name)
         return bool(f and parse_bool(f.value, field_name=f.source))
 
+    # Every configured flag must be a boolean, even when another credential wins: a typo in
+    # `useOidc` should fail loudly rather than silently fall back to a secret.
+    for name in ("useOidc", "useMsi", "useCli"):
+        flag(name)
+
     access_token = config(f"{keys.NAMESPACE}:{keys.ACCESS_TOKEN}") or environ.get(keys.ENV_ACCESS_TOKEN)
     if access_token:
         label = (

@@ -7,6 +7,7 @@ addresses is refused rather than trimmed, so personal data cannot slip into a st
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,18 +55,33 @@ class RosterError(PersonalDataError):
         super().__init__(f"{source}: {len(self.problems)} invalid row(s); nothing was sent:\n  {listing}")
 
 
+def _rows(text: str) -> list[tuple[int, list[str]]]:
+    """CSV records with the file line each starts on; comment and blank lines are skipped."""
+    # Comment lines become blank lines, so the csv module's line numbers stay true to the file.
+    lines = ["" if line.lstrip().startswith("#") else line for line in text.splitlines()]
+    reader = csv.reader(io.StringIO("\n".join(lines)))
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                records.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise RosterError("<csv>", [RosterProblem(start, "row", f"is not valid CSV ({exc})")]) from None
+    return records
+
+
 def parse_roster(text: str, *, source: str = "<text>") -> list[DepartedUser]:
     """Parse roster CSV text; raise RosterError listing every invalid row."""
-    lines = text.splitlines()
-    # Skip comment lines but keep line numbers true to the file.
-    numbered = [
-        (i + 1, line) for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")
-    ]
-    if not numbered:
+    try:
+        records = _rows(text)
+    except RosterError as exc:
+        raise RosterError(source, exc.problems) from None
+    if not records:
         return []
-    reader = csv.reader([line for _, line in numbered])
-    rows = list(reader)
-    header_line, header = numbered[0][0], [h.strip().lower() for h in rows[0]]
+    header_line, raw_header = records[0]
+    header = [h.strip().lower() for h in raw_header]
     problems: list[RosterProblem] = []
     unknown = [h for h in header if h not in ALLOWED_COLUMNS]
     if USER_ID not in header or unknown or len(set(header)) != len(header):
@@ -80,7 +96,7 @@ def parse_roster(text: str, *, source: str = "<text>") -> list[DepartedUser]:
         raise RosterError(source, problems)
     users: list[DepartedUser] = []
     seen: dict[str, int] = {}
-    for (line_no, _), row in zip(numbered[1:], rows[1:], strict=True):
+    for line_no, row in records[1:]:
         if len(row) != len(header):
             problems.append(
                 RosterProblem(
