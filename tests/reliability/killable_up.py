@@ -9,8 +9,6 @@ import json
 import sys
 from pathlib import Path
 
-from pulumi_personal_data.emulator.server import EmulatorServer
-
 
 class _Endpoint:
     """The attributes of EmulatorServer the harness reads, from the running emulator's info."""
@@ -32,7 +30,7 @@ def main() -> None:
     emulator = _Endpoint(info)
     stack = OffboardingStack(
         work,
-        emulator,  # type: ignore[arg-type]
+        emulator,  # type: ignore[arg-type]  # duck-typed: the emulator runs in the parent test
         config=azuread_config(emulator),  # type: ignore[arg-type]
         secret_config={"azuread:clientSecret": WRITER["secrets"][0]},
     )
@@ -41,5 +39,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    assert EmulatorServer  # the emulator runs in the parent test process
     main()
