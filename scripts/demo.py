@@ -24,7 +24,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from pulumi_personal_data.emulator.control_client import EmulatorControl
-from pulumi_personal_data.local_stack import LocalBackend, open_stack
+from pulumi_personal_data.local_stack import LocalBackend, find_pulumi_bin_dir, open_stack
 from pulumi_personal_data.offboarding import offboarding_program
 from pulumi_personal_data.roster import load_roster
 
@@ -192,12 +192,45 @@ def run(work: Path) -> None:
         print("emulator stopped")
 
 
+def run_against_tenant(stack_name: str) -> None:
+    """The same stack against a real tenant: uses the stack's own config and your backend.
+
+    Configure it first (see README, "Pointing the stack at a real tenant"). Nothing here starts
+    the emulator or destroys anything: a real run keeps its evidence in state.
+    """
+    bin_dir = find_pulumi_bin_dir()
+    command = auto.PulumiCommand(root=str(bin_dir.parent))
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}", "PULUMI_PYTHON_CMD": sys.executable}
+    options = auto.LocalWorkspaceOptions(work_dir=str(ROOT), pulumi_command=command, env_vars=env)
+    stack = auto.select_stack(stack_name, program=offboarding_program, opts=options)
+    step(1, 3, f"pulumi preview --diff (stack {stack_name}): review who gets a removal")
+    stack.preview(on_output=print, color="never", diff=True)
+    if input("Request these removals? Type 'yes' to continue: ").strip() != "yes":
+        raise DemoFailure("stopped before `pulumi up`; nothing was sent")
+    step(2, 3, "pulumi up --yes")
+    stack.up(on_output=print, color="never")
+    step(3, 3, "pulumi refresh --yes: records removals Graph has finished")
+    stack.refresh(on_output=print, color="never")
+    print(f"statuses in state: {state_statuses(stack)}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
         "--work-dir", type=Path, default=ROOT / ".demo", help="where state and logs go (recreated)"
     )
+    parser.add_argument(
+        "--stack",
+        help="run against a real tenant with this existing, configured stack instead of the emulator",
+    )
     args = parser.parse_args()
+    if args.stack:
+        try:
+            run_against_tenant(args.stack)
+        except (DemoFailure, auto.CommandError) as exc:
+            print(f"\nFAILED: {exc}", file=sys.stderr)
+            return 1
+        return 0
     work: Path = args.work_dir.resolve()
     shutil.rmtree(work, ignore_errors=True)
     (ROOT / "Pulumi.demo.yaml").unlink(missing_ok=True)
