@@ -131,7 +131,7 @@ class RemovalProvider(ResourceProvider):
     """Dynamic provider for :class:`~pulumi_personal_data.PersonalDataRemoval`.
 
     Safe to pickle: it holds no state until ``configure()`` runs in the provider process, and
-    ``__getstate__`` drops whatever configure() set, so ``__provider`` is a ~100 byte reference to
+    ``__reduce__`` drops whatever configure() set, so ``__provider`` is a ~100 byte reference to
     this class and never a secret.
     """
 
@@ -141,12 +141,14 @@ class RemovalProvider(ResourceProvider):
         super().__init__()
         self._runtime: _Runtime | None = None
 
-    # Pickling: the runtime (credential, sessions, locks) must never be serialized.
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
+    def __reduce__(self) -> tuple[type[RemovalProvider], tuple[()]]:
+        """Pickle as "call RemovalProvider()": no state at all, so no credential, session or lock.
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._runtime = None
+        Returning no state dict also matters for scale: pulumi's serialize_provider wraps
+        ``pickle._Pickler._batch_setitems`` once per resource and never unwraps it, so pickling
+        any dict state recurses deeper with every resource (RecursionError near 1000 resources).
+        """
+        return (RemovalProvider, ())
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read stack config (own namespace, ``azuread:*``) and the environment; build nothing yet."""

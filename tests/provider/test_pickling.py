@@ -48,3 +48,17 @@ def test_the_shared_provider_is_not_a_secret_and_loads_in_a_fresh_process() -> N
         [sys.executable, "-c", code, text], check=True, capture_output=True, text=True, timeout=60
     )
     assert out.stdout.strip() == "pulumi_personal_data.provider.RemovalProvider None"
+
+
+def test_serializing_for_thousands_of_resources_does_not_recurse() -> None:
+    # pulumi's serialize_provider leaves one more wrapper around pickle._Pickler._batch_setitems
+    # per call; state dicts walk all of them. Run in a fresh process so earlier tests don't count.
+    code = (
+        "from pulumi.dynamic.dynamic import serialize_provider\n"
+        "from pulumi_personal_data.resource import _PROVIDER\n"
+        "sizes = {len(serialize_provider(_PROVIDER)) for _ in range(3000)}\n"
+        "print(sorted(sizes))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert len(out.stdout.strip().strip("[]").split(",")) == 1  # the same bytes every time
