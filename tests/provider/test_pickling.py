@@ -59,6 +59,8 @@ def test_serializing_for_thousands_of_resources_does_not_recurse() -> None:
         "sizes = {len(serialize_provider(_PROVIDER)) for _ in range(3000)}\n"
         "print(sorted(sizes))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-500:]
     assert len(out.stdout.strip().strip("[]").split(",")) == 1  # the same bytes every time
