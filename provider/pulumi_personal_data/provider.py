@@ -12,7 +12,8 @@ check     nothing (validation only; also runs during preview)
 diff      nothing
 create    GET the profile first only when ``expected_home_tenant_id`` is set; then one POST
           removePersonalData (retried on transient failures)
-read      one GET of the profile, only while the status is ``requested``; never a POST
+read      only while the status is ``requested``: one GET of the profile, or, once a refresh
+          has asked about many removals, one paged listing shared by the rest; never a POST
 update    nothing; returns the full outputs with the new non-replacing inputs
 delete    nothing: a removal cannot be undone, deleting only forgets it
 ========  ===================================================================================
@@ -58,6 +59,7 @@ from .inputs import (
     parse_inputs,
     validate_inputs,
 )
+from .progress import ProfileProbe
 from .settings import ConfigGetter, resolve_settings
 from .state import RemovalOutputs, RemovalStatus, utc_now
 
@@ -83,6 +85,7 @@ class _Runtime:
         self._environ = dict(environ)
         self._lock = threading.Lock()
         self._client: GraphClient | None = None
+        self._probe: ProfileProbe | None = None
 
     def client(self) -> GraphClient:
         with self._lock:
@@ -100,6 +103,13 @@ class _Runtime:
                     read_timeout=settings.read_timeout,
                 )
             return self._client
+
+    def probe(self) -> ProfileProbe:
+        client = self.client()
+        with self._lock:
+            if self._probe is None:
+                self._probe = ProfileProbe(client)
+            return self._probe
 
 
 def _configure_logging() -> None:
@@ -157,11 +167,14 @@ class RemovalProvider(ResourceProvider):
         config = req.config
         self._runtime = _Runtime(config.get, os.environ)
 
-    def _client(self) -> GraphClient:
+    def _runtime_or_default(self) -> _Runtime:
         if self._runtime is None:
             # Used outside the engine (tests, scripts): config comes from the environment only.
             self._runtime = _Runtime(lambda _key: None, os.environ)
-        return self._runtime.client()
+        return self._runtime
+
+    def _client(self) -> GraphClient:
+        return self._runtime_or_default().client()
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -228,9 +241,8 @@ class RemovalProvider(ResourceProvider):
         resource_id = id_ or inputs.user_id  # an empty id would drop the resource from state
         if outputs.status is RemovalStatus.REQUESTED:
             try:
-                self._client().get_inbound_profile(inputs.user_id)
-            except GraphNotFoundError:
-                outputs = replace(outputs, status=RemovalStatus.COMPLETED, completed_at=utc_now())
+                if not self._runtime_or_default().probe().exists(inputs.user_id):
+                    outputs = replace(outputs, status=RemovalStatus.COMPLETED, completed_at=utc_now())
             except (GraphPermissionError, GraphAuthenticationError) as exc:
                 warn(
                     f"user {inputs.user_id}: cannot read the profile to check progress "

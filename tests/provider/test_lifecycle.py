@@ -240,3 +240,38 @@ def test_diff_ignores_provider_and_classifies_changes() -> None:
         API_PAGE_USER, olds, {"user_id": API_PAGE_USER, "reason": "a", "fail_if_missing": True}
     )
     assert flag.changes is True and flag.replaces == []
+
+
+def test_refresh_of_many_removals_switches_from_gets_to_one_listing(
+    emulator: EmulatorServer, control: EmulatorControl
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pulumi_personal_data.progress import ProfileProbe
+
+    users = control.generate_profiles(40)
+    provider = configured_provider(stack_config(emulator))
+    created = [provider.create({"user_id": uid}) for uid in users]
+    # Half of them finish on Graph's side; then a refresh reads all 40, four at a time.
+    control.process_pending()
+    finished = set(users)
+    before = len(control.journal())
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: provider.read(c.id, dict(c.outs or {})), created))
+    assert {(r.outs or {})["status"] for r in results} == {"completed"}
+    assert {r.id for r in results} == finished
+    calls = control.journal()[before:]
+    gets = [e for e in calls if e.method == "GET" and "/inboundSharedUserProfiles/" in e.path]
+    lists = [
+        e for e in calls if e.method == "GET" and e.path.split("?")[0].endswith("/inboundSharedUserProfiles")
+    ]
+    assert len(gets) == ProfileProbe(provider._client())._list_after  # the listing answered the rest
+    assert 1 <= len(lists) <= 2
+
+
+def test_listing_sees_profiles_that_still_exist(emulator: EmulatorServer, control: EmulatorControl) -> None:
+    users = control.generate_profiles(30)
+    provider = configured_provider(stack_config(emulator))
+    created = [provider.create({"user_id": uid}) for uid in users]
+    results = [provider.read(c.id, dict(c.outs or {})) for c in created]  # nothing processed yet
+    assert {(r.outs or {})["status"] for r in results} == {"requested"}
