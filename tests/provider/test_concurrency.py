@@ -44,7 +44,7 @@ def test_concurrent_retries_under_faults_still_one_acceptance_each(
             "methods": ["POST"],
         }
     )
-    provider = configured_provider(stack_config(emulator))
+    provider = configured_provider(stack_config(emulator, **{"personaldata:maxAttempts": "12"}))
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda uid: provider.create({"user_id": uid}), users))
     assert {(r.outs or {})["status"] for r in results} == {"requested"}
