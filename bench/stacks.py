@@ -41,7 +41,6 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,7 @@ from pulumi import automation as auto
 from bench.noop_provider import declare_noops
 from pulumi_personal_data.credentials import CachedTokenProvider, resolve_credential
 from pulumi_personal_data.emulator.control_client import EmulatorControl, JournalEntry
+from pulumi_personal_data.emulator.seed import default_seed_document
 from pulumi_personal_data.graph_client import GraphClient
 from pulumi_personal_data.local_stack import LocalBackend, find_pulumi_bin_dir, open_stack
 from pulumi_personal_data.offboarding import declare_removals
@@ -83,7 +83,7 @@ def log(message: str) -> None:
 
 def _writer_app() -> dict[str, Any]:
     """The default seed's app with CrossTenantUserProfileSharing.ReadWrite.All and a secret."""
-    seed = json.loads(files("pulumi_personal_data.emulator").joinpath("default_seed.json").read_text())
+    seed = default_seed_document()
     for app in seed["applications"]:
         if app.get("secrets") and any(r.endswith("ReadWrite.All") for r in app.get("roles", [])):
             return dict(app)

@@ -24,6 +24,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from pulumi_personal_data.emulator.control_client import EmulatorControl
+from pulumi_personal_data.emulator.seed import default_seed_document
 from pulumi_personal_data.local_stack import LocalBackend, find_pulumi_bin_dir, open_stack
 from pulumi_personal_data.offboarding import offboarding_program
 from pulumi_personal_data.roster import load_roster
@@ -75,9 +76,7 @@ def start_emulator(work: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]
 
 
 def seed_app() -> tuple[str, str, str]:
-    from importlib.resources import files
-
-    seed = json.loads(files("pulumi_personal_data.emulator").joinpath("default_seed.json").read_text())
+    seed = default_seed_document()
     app = next(
         a
         for a in seed["applications"]

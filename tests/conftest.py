@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -65,12 +64,3 @@ def trust_emulator(emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch) ->
     """Make requests and azure-identity trust the emulator's CA, as a user would via REQUESTS_CA_BUNDLE."""
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_path))
     return Path(emulator.ca_path)
-
-
-def seed_value(key: str) -> Any:
-    """A value from the emulator's default seed (apps, tenant, profiles)."""
-    import json
-    from importlib.resources import files
-
-    data = json.loads(files("pulumi_personal_data.emulator").joinpath("default_seed.json").read_text())
-    return data[key]

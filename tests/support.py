@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from importlib.resources import files
 from typing import Any
 
 from pulumi.dynamic import ConfigureRequest
@@ -11,11 +9,10 @@ from pulumi.dynamic.config import Config
 
 from pulumi_personal_data import RemovalProvider
 from pulumi_personal_data.emulator.control_client import EmulatorControl, JournalEntry
+from pulumi_personal_data.emulator.seed import default_seed_document
 from pulumi_personal_data.emulator.server import EmulatorServer
 
-_SEED: dict[str, Any] = json.loads(
-    files("pulumi_personal_data.emulator").joinpath("default_seed.json").read_text()
-)
+_SEED: dict[str, Any] = default_seed_document()
 TENANT_ID: str = _SEED["tenant"]["id"]
 
 

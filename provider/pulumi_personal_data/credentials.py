@@ -221,17 +221,13 @@ def resolve_credential(
         return ResolvedCredential(StaticTokenCredential(str(access_token)), f"static access token ({label})")
 
     def require_ids(kind: str) -> tuple[str, str]:
+        # Name the key that asked for this credential kind, so the message points at the config.
+        trigger = next(
+            (f.source for n, f in fields.items() if n not in ("tenantId", "clientId", "environment")),
+            kind,
+        )
         for name in ("tenantId", "clientId"):
             if value(name) is None:
-                trigger = (
-                    next(
-                        f.source
-                        for n, f in fields.items()
-                        if n not in ("tenantId", "clientId", "environment")
-                    )
-                    if any(n not in ("tenantId", "clientId", "environment") for n in fields)
-                    else kind
-                )
                 raise ConfigurationError(
                     f"{keys.NAMESPACE}:{name}",
                     f"{kind} is configured (via {trigger}) but no {name} is set",

@@ -16,8 +16,7 @@ from pulumi_personal_data.emulator.server import EmulatorServer
 from pulumi_personal_data.local_stack import LocalBackend, find_pulumi_bin_dir, open_stack
 from pulumi_personal_data.offboarding import declare_removals
 from pulumi_personal_data.roster import DepartedUser
-
-REMOVE_SUFFIX = "/removePersonalData"
+from tests.support import removal_posts
 
 
 class OffboardingStack:
@@ -114,13 +113,12 @@ class OffboardingStack:
         return [r for r in deployment.get("resources", []) if r["type"].endswith(":PersonalDataRemoval")]
 
 
-def removal_posts(control: EmulatorControl) -> dict[str, int]:
-    """Accepted-or-not removePersonalData POSTs per user id, from the emulator's journal."""
+def removal_post_counts(control: EmulatorControl) -> dict[str, int]:
+    """removePersonalData POSTs per user id (accepted or not), from the emulator's journal."""
     counts: dict[str, int] = {}
-    for entry in control.journal():
-        if entry.method == "POST" and entry.path.endswith(REMOVE_SUFFIX):
-            uid = entry.path.rsplit("/", 2)[-2]
-            counts[uid] = counts.get(uid, 0) + 1
+    for entry in removal_posts(control):
+        uid = entry.path.rsplit("/", 2)[-2]
+        counts[uid] = counts.get(uid, 0) + 1
     return counts
 
 

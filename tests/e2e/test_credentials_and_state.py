@@ -13,7 +13,7 @@ import pytest
 
 from pulumi_personal_data.emulator.control_client import EmulatorControl
 from pulumi_personal_data.emulator.server import EmulatorServer
-from tests.e2e.harness import changed, removal_posts
+from tests.e2e.harness import changed, removal_post_counts
 from tests.stack_fixtures import StackFactory, azuread_config
 from tests.support import (
     FEDERATED,
@@ -189,7 +189,7 @@ def test_upgrade_to_a_new_package_version_changes_nothing(
     assert changed(result.summary.resource_changes) == {}
     stack.refresh()
     assert any("pulumi-personal-data 0.2.0" in line for line in stack.output), "upgraded code did not run"
-    assert sum(removal_posts(control).values()) == 3
+    assert sum(removal_post_counts(control).values()) == 3
     deployment = json.loads(stack.export_text())["deployment"]
     assert all(
         r["outputs"].get("status") == "requested"

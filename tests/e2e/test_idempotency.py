@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pulumi_personal_data.emulator.control_client import EmulatorControl
-from tests.e2e.harness import changed, removal_posts
+from tests.e2e.harness import changed, removal_post_counts
 from tests.stack_fixtures import StackFactory
 from tests.support import PROFILE_IDS, UNKNOWN_USER
 
@@ -21,14 +21,14 @@ def test_25_removals_then_refreshes_completion_and_no_changes(
 
     up = stack.up()
     assert changed(up.summary.resource_changes) == {"create": 26}  # 25 removals + the stack
-    assert removal_posts(control) == {uid: 1 for uid in users}
+    assert removal_post_counts(control) == {uid: 1 for uid in users}
     assert stack.statuses() == ["requested"] * 25
 
     first = stack.refresh()
     second = stack.refresh()
     assert changed(second.summary.resource_changes) == {}
     assert first is not None
-    assert sum(removal_posts(control).values()) == 25  # refresh never POSTs
+    assert sum(removal_post_counts(control).values()) == 25  # refresh never POSTs
 
     assert control.process_pending() == 25
     stack.refresh()
@@ -38,12 +38,12 @@ def test_25_removals_then_refreshes_completion_and_no_changes(
     settled = stack.refresh()
     assert changed(settled.summary.resource_changes) == {}
     assert stack.resources() == completed  # the next refresh changes nothing at all
-    assert sum(removal_posts(control).values()) == 25
+    assert sum(removal_post_counts(control).values()) == 25
 
     stack.up(expect_no_changes=True)
     preview = stack.preview()
     assert changed(preview.change_summary) == {}
-    assert sum(removal_posts(control).values()) == 25
+    assert sum(removal_post_counts(control).values()) == 25
 
 
 def test_preview_of_new_users_sends_nothing(make_stack: StackFactory, control: EmulatorControl) -> None:
@@ -64,7 +64,7 @@ def test_changed_user_id_replaces_and_removed_row_sends_nothing(
     stack.users = [PROFILE_IDS[3], PROFILE_IDS[1]]
     result = stack.up()
     assert changed(result.summary.resource_changes) == {"create": 1, "delete": 2}
-    assert removal_posts(control) == {uid: 1 for uid in PROFILE_IDS[:4]}
+    assert removal_post_counts(control) == {uid: 1 for uid in PROFILE_IDS[:4]}
     names = sorted(r["inputs"]["user_id"] for r in stack.resources())
     assert names == sorted([PROFILE_IDS[3], PROFILE_IDS[1]])
 
@@ -82,7 +82,7 @@ def test_reason_change_updates_in_place_without_a_post(
     after = [r["outputs"] for r in stack.resources()]
     assert after[0]["reason"] == "OFF-0 corrected ticket"
     assert after[0]["request_id"] == before[0]["request_id"]
-    assert removal_posts(control) == {PROFILE_IDS[0]: 1}
+    assert removal_post_counts(control) == {PROFILE_IDS[0]: 1}
 
 
 def test_fail_if_missing_both_ways(make_stack: StackFactory, control: EmulatorControl) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,14 +15,11 @@ from azure.identity import (
     EnvironmentCredential,
     WorkloadIdentityCredential,
 )
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from pulumi_personal_data.emulator.control_client import EmulatorControl
 from pulumi_personal_data.emulator.seed import default_seed_document
 from pulumi_personal_data.emulator.server import EmulatorServer
+from tests.certificates import self_signed
 
 from .conftest import (
     EXAMPLE_USER_ID,
@@ -157,36 +153,10 @@ def test_workload_identity_credential_with_token_file(
     assert _remove_with(emulator, credential.get_token(GRAPH_SCOPE).token, trusted) == 204
 
 
-def _self_signed(tmp_path: Path) -> tuple[Path, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "offboarding-cert-app")])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    path = tmp_path / "app.pem"
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        + cert_pem
-    )
-    return path, cert_pem.decode()
-
-
 def test_certificate_credential(
     emulator: EmulatorServer, ctl: EmulatorControl, trusted: str, tmp_path: Path
 ) -> None:
-    pem_path, cert_pem = _self_signed(tmp_path)
+    pem_path, cert_pem = self_signed(tmp_path)
     cert_app = "4f1e0d5c-6a7b-4c9d-8e3f-4a5b6c7d8e9f"
     doc = default_seed_document()
     doc["applications"].append(
@@ -208,7 +178,7 @@ def test_certificate_credential(
             connection_verify=trusted,
         )
         assert _remove_with(emulator, credential.get_token(GRAPH_SCOPE).token, trusted) == 204
-        other_path, _ = _self_signed(tmp_path / "other")  # a key the app does not know
+        other_path, _ = self_signed(tmp_path / "other")  # a key the app does not know
         stranger = CertificateCredential(
             emulator.tenant_id,
             cert_app,

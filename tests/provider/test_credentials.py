@@ -10,7 +10,9 @@ import requests
 
 from pulumi_personal_data import ConfigurationError, CredentialError, NoCredentialError
 from pulumi_personal_data.emulator.control_client import EmulatorControl
+from pulumi_personal_data.emulator.seed import default_seed_document
 from pulumi_personal_data.emulator.server import EmulatorServer
+from tests.certificates import self_signed
 from tests.support import (
     FEDERATED,
     GITHUB_REQUEST_TOKEN,
@@ -213,45 +215,11 @@ def test_tokens_are_cached_between_requests(emulator: EmulatorServer, control: E
     assert len(token_calls) <= 1
 
 
-def _self_signed(tmp_path: Path) -> tuple[Path, str]:
-    """A key + certificate PEM (as CertificateCredential reads it) and the certificate alone."""
-    import datetime
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "offboarding-cert")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_pem = cert.public_bytes(serialization.Encoding.PEM).decode()
-    key_pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    path = tmp_path / "client.pem"
-    path.write_text(key_pem + cert_pem)
-    return path, cert_pem
-
-
 def test_a_client_certificate(emulator: EmulatorServer, control: EmulatorControl, tmp_path: Path) -> None:
     import json
-    from importlib.resources import files
 
-    pem_path, cert_pem = _self_signed(tmp_path)
-    default_seed = json.loads(
-        files("pulumi_personal_data.emulator").joinpath("default_seed.json").read_text()
-    )
+    pem_path, cert_pem = self_signed(tmp_path)
+    default_seed = default_seed_document()
     app_id = "7a1b2c3d-0000-4000-8000-00000000c0de"
     seed = json.loads(json.dumps(default_seed))
     seed["applications"].append(
