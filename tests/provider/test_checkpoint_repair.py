@@ -1,0 +1,100 @@
+"""The checkpoint repair command on file-backend layouts (the real-CLI case is in tests/reliability)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pulumi_personal_data.checkpoint_repair import (
+    CheckpointRepairError,
+    backend_dir_from_url,
+    main,
+    repair_checkpoint,
+)
+
+GOOD = {"version": 3, "checkpoint": {"stack": "prod", "latest": {"resources": []}}}
+OLDER = {"version": 3, "checkpoint": {"stack": "prod", "latest": None}}
+
+
+def layout(root: Path, checkpoint: str | None, backup: str | None, attrs: str | None = "{}") -> Path:
+    """A file backend holding stack `prod` of project `offboarding`; None leaves a file out."""
+    folder = root / ".pulumi" / "stacks" / "offboarding"
+    folder.mkdir(parents=True)
+    for name, text in (("prod.json", checkpoint), ("prod.json.bak", backup), ("prod.json.attrs", attrs)):
+        if text is not None:
+            (folder / name).write_text(text)
+    return folder
+
+
+def test_a_readable_checkpoint_is_left_alone(tmp_path: Path) -> None:
+    folder = layout(tmp_path, json.dumps(GOOD), json.dumps(OLDER))
+    report = repair_checkpoint(tmp_path, "offboarding", "prod")
+    assert not report.changed
+    assert json.loads((folder / "prod.json").read_text()) == GOOD
+    assert (folder / "prod.json.attrs").exists()
+
+
+@pytest.mark.parametrize("damage", ["", '{"content-type": "appl'])
+def test_an_unreadable_checkpoint_is_restored_from_its_backup(tmp_path: Path, damage: str) -> None:
+    folder = layout(tmp_path, damage, json.dumps(OLDER), attrs="")
+    report = repair_checkpoint(tmp_path, "offboarding", "prod")
+    assert report.removed_sidecars == ("prod.json.attrs",)
+    assert report.restored_from_backup
+    assert json.loads((folder / "prod.json").read_text()) == OLDER
+    assert not (folder / "prod.json.repair").exists()
+
+
+def test_a_missing_checkpoint_with_a_backup_is_restored(tmp_path: Path) -> None:
+    folder = layout(tmp_path, None, json.dumps(OLDER), attrs=None)
+    assert repair_checkpoint(tmp_path, "offboarding", "prod").restored_from_backup
+    assert json.loads((folder / "prod.json").read_text()) == OLDER
+
+
+def test_no_readable_backup_is_a_typed_error_naming_the_file(tmp_path: Path) -> None:
+    folder = layout(tmp_path, "", "")
+    with pytest.raises(CheckpointRepairError) as caught:
+        repair_checkpoint(tmp_path, "offboarding", "prod")
+    assert caught.value.path == folder / "prod.json"
+    assert "unreadable and so is its .bak" in str(caught.value)
+    assert (folder / "prod.json").read_text() == ""  # nothing was made worse
+
+
+def test_a_wrong_stack_name_is_reported_not_created(tmp_path: Path) -> None:
+    layout(tmp_path, json.dumps(GOOD), None)
+    with pytest.raises(CheckpointRepairError, match="check --project and --stack"):
+        repair_checkpoint(tmp_path, "offboarding", "staging")
+    assert not (tmp_path / ".pulumi" / "stacks" / "offboarding" / "staging.json").exists()
+
+
+def test_backend_urls() -> None:
+    assert backend_dir_from_url("file:///var/state%20dir") == Path("/var/state dir")
+    assert backend_dir_from_url("/var/state") == Path("/var/state")
+    with pytest.raises(ValueError, match="not a file backend"):
+        backend_dir_from_url("s3://bucket/state")
+
+
+def test_command_line_reports_what_it_changed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    layout(tmp_path, "", json.dumps(OLDER))
+    assert main(["--backend", tmp_path.as_uri(), "--project", "offboarding", "--stack", "prod"]) == 0
+    assert "restored the checkpoint from its .bak" in capsys.readouterr().out
+    assert main(["--backend", str(tmp_path), "--project", "offboarding", "--stack", "prod"]) == 0
+    assert "nothing changed" in capsys.readouterr().out
+
+
+def test_command_line_fails_with_exit_1_and_a_clear_message(tmp_path: Path) -> None:
+    layout(tmp_path, "", "")
+    command = ["-m", "pulumi_personal_data.checkpoint_repair", "--project", "offboarding", "--stack", "prod"]
+    done = subprocess.run(
+        [sys.executable, *command],
+        env={"PULUMI_BACKEND_URL": tmp_path.as_uri(), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: cannot repair ")
+    assert done.stdout == ""
