@@ -92,3 +92,24 @@ def test_partner_example_removes_exactly_the_partners_profiles(
         if e.method == "GET" and e.path.split("?", 1)[0].endswith("/inboundSharedUserProfiles")
     ]
     assert len(lists) >= 2 * ((len(PROFILES) + 4) // 5)  # preview and up each walked every page
+
+    # Graph finishes the removals, so the partner's profiles leave the listing: a rerun must keep
+    # every record (remembered through the stack's own outputs), send nothing, and change nothing.
+    assert control.process_pending() == len(partner_ids)
+    stack.up(color="never", expect_no_changes=True)
+    stack.refresh(color="never")
+    rerun = stack.up(color="never", expect_no_changes=True)
+    assert rerun.outputs["partner"].value == {"tenantId": partner, "userIds": partner_ids}
+    removals = [
+        r for r in stack.export_stack().deployment["resources"] if r["type"].endswith(":PersonalDataRemoval")
+    ]
+    assert sorted(r["outputs"]["user_id"] for r in removals) == partner_ids
+    assert {r["outputs"]["status"] for r in removals} == {"completed"}
+    assert len(removal_posts(control)) == len(partner_ids)
+
+    # One stack per partner: pointing this stack at another tenant is refused before anything is sent.
+    other = next(t for t in tenants if t != partner)
+    stack.set_config("partner-offboarding:partnerTenantId", auto.ConfigValue(other))
+    with pytest.raises(auto.CommandError, match="use one stack per partner"):
+        stack.preview(color="never")
+    assert len(removal_posts(control)) == len(partner_ids)
