@@ -100,9 +100,8 @@ def test_partner_example_removes_exactly_the_partners_profiles(
     stack.refresh(color="never")
     rerun = stack.up(color="never", expect_no_changes=True)
     assert rerun.outputs["partner"].value == {"tenantId": partner, "userIds": partner_ids}
-    removals = [
-        r for r in stack.export_stack().deployment["resources"] if r["type"].endswith(":PersonalDataRemoval")
-    ]
+    deployment = stack.export_stack().deployment or {}
+    removals = [r for r in deployment["resources"] if r["type"].endswith(":PersonalDataRemoval")]
     assert sorted(r["outputs"]["user_id"] for r in removals) == partner_ids
     assert {r["outputs"]["status"] for r in removals} == {"completed"}
     assert len(removal_posts(control)) == len(partner_ids)
