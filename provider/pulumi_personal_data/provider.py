@@ -28,7 +28,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import replace
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -43,14 +43,12 @@ from pulumi.dynamic import (
 
 from . import __version__
 from . import config_keys as keys
-from .credentials import CachedTokenProvider, resolve_credential
 from .errors import (
     GraphAuthenticationError,
     GraphNotFoundError,
     GraphPermissionError,
     HomeTenantMismatchError,
 )
-from .graph_client import GraphClient
 from .inputs import (
     INPUT_FIELDS,
     UNKNOWN_SENTINEL,
@@ -59,9 +57,12 @@ from .inputs import (
     parse_inputs,
     validate_inputs,
 )
-from .progress import ProfileProbe
-from .settings import ConfigGetter, resolve_settings
 from .state import RemovalOutputs, RemovalStatus, utc_now
+
+if TYPE_CHECKING:
+    from .graph_client import GraphClient
+    from .progress import ProfileProbe
+    from .settings import ConfigGetter
 
 __all__ = ["RemovalProvider"]
 
@@ -88,6 +89,12 @@ class _Runtime:
         self._probe: ProfileProbe | None = None
 
     def client(self) -> GraphClient:
+        # Imported here, not at module load: azure-identity and requests take ~0.1 s to import,
+        # and previews, diffs and no-change updates never call Graph.
+        from .credentials import CachedTokenProvider, resolve_credential
+        from .graph_client import GraphClient
+        from .settings import resolve_settings
+
         with self._lock:
             if self._client is None:
                 settings = resolve_settings(self._config, self._environ)
@@ -105,6 +112,8 @@ class _Runtime:
             return self._client
 
     def probe(self) -> ProfileProbe:
+        from .progress import ProfileProbe
+
         client = self.client()
         with self._lock:
             if self._probe is None:

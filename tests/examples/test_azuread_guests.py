@@ -6,8 +6,10 @@ program declares and with which inputs; the removal itself is proven against the
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,13 +33,19 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks(monkeypatch: pytest.MonkeyPatch) -> RecordingMocks:
+def mocks(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingMocks]:
+    # pulumi's mocks run on the thread's current event loop; give each test its own, so an
+    # earlier test's asyncio.run() (which leaves none behind) cannot break this one.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     monkeypatch.syspath_prepend(str(EXAMPLE))
     for module in ("program", "partners"):
         sys.modules.pop(module, None)
     recorder = RecordingMocks()
     pulumi.runtime.set_mocks(recorder, project="azuread-guests", stack="test", preview=False)
-    return recorder
+    yield recorder
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pulumi.runtime.test  # type: ignore[untyped-decorator]

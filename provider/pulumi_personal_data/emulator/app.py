@@ -98,17 +98,7 @@ class Envelope:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            if ctx.journal:
-                self.backend.record(
-                    method=ctx.method,
-                    path=ctx.path,
-                    status=0 if ctx.dropped else ctx.status,
-                    client_request_id=ctx.client_request_id,
-                    request_id=ctx.request_id,
-                    app_id=ctx.app_id,
-                    operation=ctx.operation,
-                    when=ctx.started,
-                )
+            ctx.write_journal(self.backend)
 
 
 async def render_error(request: Request, exc: Exception) -> Response:

@@ -34,6 +34,22 @@ class RequestContext:
         """The client-request-id to send back (Graph mirrors the request id when none was sent)."""
         return self.client_request_id or self.request_id
 
+    def write_journal(self, backend: EmulatorBackend) -> None:
+        """Record this request in the journal once (status 0 when the connection was dropped)."""
+        if not self.journal:
+            return
+        self.journal = False
+        backend.record(
+            method=self.method,
+            path=self.path,
+            status=0 if self.dropped else self.status,
+            client_request_id=self.client_request_id,
+            request_id=self.request_id,
+            app_id=self.app_id,
+            operation=self.operation,
+            when=self.started,
+        )
+
 
 def get_context(scope: dict[str, Any] | Any) -> RequestContext:
     """Return the request context the envelope put into ``scope``."""

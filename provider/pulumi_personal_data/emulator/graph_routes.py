@@ -220,6 +220,8 @@ class GraphApi:
                 transport = request.scope.get(TRANSPORT_KEY)
                 if transport is not None:
                     ctx.dropped = True
+                    # Journal first: the client sees the reset at once and may read the journal next.
+                    ctx.write_journal(self.services.backend)
                     transport.abort()
                     return _DroppedResponse()
                 raise InternalServerError("Connection reset requested but not supported by this server.")
