@@ -38,6 +38,7 @@ from .errors import (
     GraphTransientError,
 )
 from .inputs import normalize_guid
+from .pacing import ThrottleGate
 from .retry import RetryPolicy
 
 __all__ = ["GraphClient", "GraphResponse", "SharedProfileRef", "TokenProvider"]
@@ -201,6 +202,8 @@ class GraphClient:
         session.headers["User-Agent"] = f"pulumi-personal-data/{__version__}"
         session.headers["Accept"] = "application/json"
         self._session = session
+        # Graph keeps separate read and write quotas; a 429 on one must not hold back the other.
+        self._gates = {"read": ThrottleGate(), "write": ThrottleGate()}
 
     def close(self) -> None:
         """Close pooled connections."""
@@ -260,8 +263,10 @@ class GraphClient:
     def _send(self, method: str, path: str, *, permission_hint: str) -> GraphResponse:
         url = self.endpoint + path
         log_path = path.split("?", 1)[0]
+        gate = self._gates["read" if method == "GET" else "write"]
 
         def attempt() -> GraphResponse:
+            gate.wait_turn()
             client_request_id = str(uuid.uuid4())
             headers = {"client-request-id": client_request_id, "return-client-request-id": "true"}
             try:
@@ -297,11 +302,12 @@ class GraphClient:
                 resp.headers.get("date"),
                 resp.headers.get("x-ms-ags-diagnostic"),
             )
-            if resp.status_code >= 400 or 300 <= resp.status_code < 400:
-                _raise_for(
-                    _error_details(resp, method, log_path, client_request_id),
-                    permission_hint=permission_hint,
-                )
+            if resp.status_code >= 300:
+                details = _error_details(resp, method, log_path, client_request_id)
+                if details.status == 429 and details.retry_after is not None:
+                    gate.throttled(details.retry_after)
+                _raise_for(details, permission_hint=permission_hint)
+            gate.passed()
             body: Any = None
             if resp.content:
                 try:

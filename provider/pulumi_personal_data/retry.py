@@ -9,7 +9,8 @@ because dynamic providers get no custom timeouts or cancellation from the engine
 Throttling (429 with ``Retry-After``) is counted apart from failures: Graph says exactly when to
 come back, so those waits are bounded by ``max_throttled_attempts`` and the deadline, not by the
 smaller ``max_attempts`` for errors. A small random delay is added on top of ``Retry-After`` so the
-provider's four worker threads do not all return at the same instant and collide again.
+provider's four worker threads do not all return at the same instant and collide again; the
+client's :class:`~pulumi_personal_data.pacing.ThrottleGate` also holds the other threads back.
 
 POST is retried on purpose: ``removePersonalData`` is idempotent on Graph's side (a repeated POST
 while the removal is pending is accepted again), so a retry cannot create a second removal.

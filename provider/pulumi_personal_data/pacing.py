@@ -1,0 +1,74 @@
+"""Shared throttling state: once Graph answers 429, no worker thread sends into that quota early.
+
+The provider's four worker threads share one Graph quota per app and tenant. If each thread only
+honoured the ``Retry-After`` of its own 429, the other three would keep sending requests Graph is
+bound to refuse, each costing a round trip and a place in the quota's accounting. A
+:class:`ThrottleGate` makes a ``Retry-After`` apply to every thread, and while throttled lets them
+through one at a time, spaced by the last ``Retry-After`` (capped), so a bucket that refills
+gradually is used as it refills instead of being raced for. Each unthrottled answer halves the
+spacing, so a quota that has recovered is used at full speed again within a few requests.
+
+Reads and writes have separate quotas in Graph, so :class:`GraphClient` keeps one gate for each.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+__all__ = ["ThrottleGate"]
+
+
+class ThrottleGate:
+    """Thread-safe "not before" time and spacing derived from Graph's ``Retry-After`` answers.
+
+    Args:
+        max_spacing: cap on the gap between two threads' turns while throttled, in seconds;
+            a long ``Retry-After`` still delays everyone, but the release after it is not
+            stretched to one request per ``Retry-After``.
+        clock, sleep: injectable for tests; monotonic time by default.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_spacing: float = 0.25,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._max_spacing = max_spacing
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._not_before = 0.0
+        self._spacing = 0.0
+
+    def wait_turn(self) -> float:
+        """Block until this thread may send; returns the seconds waited (0.0 when not throttled)."""
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._not_before)
+            if self._spacing > 0.0:
+                self._not_before = start + self._spacing  # the next thread's turn comes after
+        delay = start - now
+        if delay > 0.0:
+            self._sleep(delay)
+        return max(delay, 0.0)
+
+    def throttled(self, retry_after: float) -> None:
+        """Graph answered 429 with ``Retry-After``: nobody sends before it passes."""
+        with self._lock:
+            self._not_before = max(self._not_before, self._clock() + retry_after)
+            self._spacing = min(max(retry_after, 0.0), self._max_spacing)
+
+    def passed(self) -> None:
+        """A request went through unthrottled: halve the spacing (it ends below 1 ms)."""
+        with self._lock:
+            self._spacing = self._spacing / 2 if self._spacing >= 0.002 else 0.0
+
+    @property
+    def spacing(self) -> float:
+        """The current gap between turns in seconds (0.0 when not throttled)."""
+        with self._lock:
+            return self._spacing
