@@ -7,8 +7,10 @@ checkpoint``. This is step 0 of the recovery in docs/resource.md ("Interrupted u
 
     python -m pulumi_personal_data.checkpoint_repair --project offboarding --stack prod
 
-It changes nothing when the checkpoint reads fine. It only handles uncompressed JSON checkpoints
-(the file backend's default); cloud backends keep their state transactionally and never need it.
+It decides everything before it changes anything, and changes nothing when the checkpoint reads
+fine or cannot be repaired. It handles the file backend's default layout
+(``.pulumi/stacks/<project>/<stack>.json``, uncompressed); cloud backends keep their state
+transactionally and never need it.
 """
 
 from __future__ import annotations
@@ -20,23 +22,28 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 from .errors import PersonalDataError
 
-__all__ = ["CheckpointRepairError", "RepairReport", "backend_dir_from_url", "main", "repair_checkpoint"]
+__all__ = [
+    "CheckpointRepairError",
+    "RepairReport",
+    "backend_dir_from_url",
+    "main",
+    "repair_checkpoint",
+    "update_locks",
+]
+
+_FILE_PREFIX = "file://"
 
 
 class CheckpointRepairError(PersonalDataError):
-    """The checkpoint is unreadable and no readable backup exists to restore; ``path`` names it."""
+    """The checkpoint cannot be repaired safely; ``path`` names it and nothing was changed."""
 
     def __init__(self, path: Path, reason: str) -> None:
         self.path = path
         self.reason = reason
-        super().__init__(
-            f"cannot repair {path}: {reason}. Restore it from `pulumi stack export` output or from "
-            "your backend's own backups, then run `pulumi refresh`"
-        )
+        super().__init__(f"cannot repair {path}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class RepairReport:
         """One human-readable line per change, in the order they were made."""
         lines = [f"removed unreadable metadata sidecar {name}" for name in self.removed_sidecars]
         if self.restored_from_backup:
-            lines.append("restored the checkpoint from its .bak (the state one step before the kill)")
+            lines.append("restored the checkpoint from its .bak (the state one write before the kill)")
         return lines
 
 
@@ -67,6 +74,31 @@ def _readable_json(path: Path) -> bool:
     return True
 
 
+def _checkpoint_path(backend_dir: Path, project: str, stack: str) -> Path:
+    """The checkpoint's path, or a CheckpointRepairError explaining why this tool cannot help."""
+    stacks = backend_dir / ".pulumi" / "stacks"
+    checkpoint = stacks / project / f"{stack}.json"
+    if checkpoint.exists():
+        return checkpoint
+    for suffix in (".gz", ".zst"):
+        if checkpoint.with_name(checkpoint.name + suffix).exists():
+            raise CheckpointRepairError(
+                checkpoint, f"the checkpoint is compressed ({suffix}); repair it by hand from its .bak"
+            )
+    if (stacks / f"{stack}.json").exists():
+        raise CheckpointRepairError(
+            checkpoint, "this backend uses the legacy layout without project folders; repair by hand"
+        )
+    if checkpoint.with_name(checkpoint.name + ".bak").exists():
+        # `pulumi stack rm` and `pulumi stack rename` leave only the .bak; a kill never does.
+        raise CheckpointRepairError(
+            checkpoint,
+            "no checkpoint, only its .bak, which is what `pulumi stack rm` or `stack rename` leave; "
+            "not restored (copy the .bak by hand if the stack should exist)",
+        )
+    raise CheckpointRepairError(checkpoint, "no such checkpoint (check --backend, --project and --stack)")
+
+
 def repair_checkpoint(backend_dir: Path, project: str, stack: str) -> RepairReport:
     """Make ``<backend_dir>/.pulumi/stacks/<project>/<stack>.json`` loadable again.
 
@@ -76,43 +108,68 @@ def repair_checkpoint(backend_dir: Path, project: str, stack: str) -> RepairRepo
     and ``pulumi up`` reconcile (a removal already requested is at most requested once more, and
     Graph accepts a repeated request while one is pending).
 
-    Raises :class:`CheckpointRepairError` when the checkpoint is unreadable and so is its backup.
+    Raises :class:`CheckpointRepairError`, changing nothing, when the checkpoint is missing,
+    compressed, in the legacy layout, or unreadable together with its backup.
     """
-    folder = backend_dir / ".pulumi" / "stacks" / project
-    checkpoint = folder / f"{stack}.json"
-    backup = folder / f"{stack}.json.bak"
-    removed: list[str] = []
-    for data in (checkpoint, backup):
-        sidecar = data.with_name(data.name + ".attrs")
-        if sidecar.exists() and not _readable_json(sidecar):
-            sidecar.unlink()
-            removed.append(sidecar.name)
-    if not checkpoint.exists() and not backup.exists():
-        raise CheckpointRepairError(
-            checkpoint, "no such checkpoint and no backup (check --project and --stack)"
-        )
-    if _readable_json(checkpoint):
-        return RepairReport(tuple(removed), restored_from_backup=False)
-    if not _readable_json(backup):
+    checkpoint = _checkpoint_path(backend_dir, project, stack)
+    backup = checkpoint.with_name(checkpoint.name + ".bak")
+    restore = not _readable_json(checkpoint)
+    if restore and not _readable_json(backup):
         raise CheckpointRepairError(checkpoint, "it is unreadable and so is its .bak")
-    # Write beside it and rename, so a second interruption cannot leave a half-written file.
-    staging = checkpoint.with_name(checkpoint.name + ".repair")
-    staging.write_bytes(backup.read_bytes())
-    os.replace(staging, checkpoint)
-    return RepairReport(tuple(removed), restored_from_backup=True)
+    sidecars = [
+        sidecar
+        for sidecar in (checkpoint.with_name(f"{name}.attrs") for name in (checkpoint.name, backup.name))
+        if sidecar.exists() and not _readable_json(sidecar)
+    ]
+    for sidecar in sidecars:
+        sidecar.unlink()
+    if restore:
+        # Write beside it, flush to disk, then rename: a second interruption leaves either file whole.
+        staging = checkpoint.with_name(checkpoint.name + ".repair")
+        with staging.open("wb") as out:
+            out.write(backup.read_bytes())
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(staging, checkpoint)
+    return RepairReport(tuple(s.name for s in sidecars), restored_from_backup=restore)
+
+
+def update_locks(backend_dir: Path, project: str, stack: str) -> list[str]:
+    """Describe the update locks held on the stack (pid, host, since when); empty when none.
+
+    A lock left by a killed update is expected; one held by a live process means an update is
+    still running, and nothing should be repaired under it.
+    """
+    folder = backend_dir / ".pulumi" / "locks" / "organization" / project / stack
+    described = []
+    for lock in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        try:
+            content = json.loads(lock.read_bytes())
+            described.append(
+                f"pid {content.get('pid')} on {content.get('hostname')} since {content.get('timestamp')}"
+            )
+        except (ValueError, OSError, AttributeError):
+            described.append(f"{lock.name} (unreadable)")
+    return described
 
 
 def backend_dir_from_url(url: str) -> Path:
-    """The directory of a ``file://`` backend URL (or a plain path); other backends are refused."""
-    parsed = urlparse(url)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme == "" or (len(parsed.scheme) == 1 and url[1:2] == ":"):  # a path (or C:\...)
-        return Path(url).expanduser()
-    raise ValueError(
-        f"backend {parsed.scheme}:// is not a file backend; only file backends need this repair "
-        "(set --backend to the file:// URL or directory of your state)"
-    )
+    """The directory of a file backend URL, resolved as Pulumi resolves it.
+
+    Like the CLI: strip ``file://`` and any ``?query``, expand a leading ``~``, make the path
+    absolute (``file://~`` is ``pulumi login --local``'s home directory). A plain path is accepted
+    too; any other scheme is refused.
+    """
+    if url.startswith(_FILE_PREFIX):
+        path = url[len(_FILE_PREFIX) :].split("?", 1)[0]
+    elif "://" in url:
+        raise ValueError(
+            f"backend {url.split('://', 1)[0]}:// is not a file backend; only file backends need "
+            "this repair (set --backend to the file:// URL or directory of your state)"
+        )
+    else:
+        path = url
+    return Path(os.path.abspath(os.path.expanduser(path)))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,12 +189,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.backend:
         parser.error("--backend is required when PULUMI_BACKEND_URL is not set")
     try:
-        report = repair_checkpoint(backend_dir_from_url(args.backend), args.project, args.stack)
-    except (CheckpointRepairError, ValueError) as error:
+        backend_dir = backend_dir_from_url(args.backend)
+        report = repair_checkpoint(backend_dir, args.project, args.stack)
+        locks = update_locks(backend_dir, args.project, args.stack)
+    except (CheckpointRepairError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for line in report.describe() or ["the checkpoint reads fine; nothing changed"]:
         print(line)
+    for lock in locks:
+        print(f"update lock held: {lock}; if that process is gone, `pulumi cancel` removes the lock")
     return 0
 
 

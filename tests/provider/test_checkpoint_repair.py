@@ -14,6 +14,7 @@ from pulumi_personal_data.checkpoint_repair import (
     backend_dir_from_url,
     main,
     repair_checkpoint,
+    update_locks,
 )
 
 GOOD = {"version": 3, "checkpoint": {"stack": "prod", "latest": {"resources": []}}}
@@ -48,33 +49,71 @@ def test_an_unreadable_checkpoint_is_restored_from_its_backup(tmp_path: Path, da
     assert not (folder / "prod.json.repair").exists()
 
 
-def test_a_missing_checkpoint_with_a_backup_is_restored(tmp_path: Path) -> None:
+def test_a_missing_checkpoint_is_not_resurrected_from_its_backup(tmp_path: Path) -> None:
+    """`pulumi stack rm` and `stack rename` leave only the .bak; a kill never does."""
     folder = layout(tmp_path, None, json.dumps(OLDER), attrs=None)
-    assert repair_checkpoint(tmp_path, "offboarding", "prod").restored_from_backup
-    assert json.loads((folder / "prod.json").read_text()) == OLDER
+    with pytest.raises(CheckpointRepairError, match="stack rm"):
+        repair_checkpoint(tmp_path, "offboarding", "prod")
+    assert not (folder / "prod.json").exists()
 
 
-def test_no_readable_backup_is_a_typed_error_naming_the_file(tmp_path: Path) -> None:
-    folder = layout(tmp_path, "", "")
+def test_no_readable_backup_is_a_typed_error_and_changes_nothing(tmp_path: Path) -> None:
+    folder = layout(tmp_path, "", "", attrs="")
     with pytest.raises(CheckpointRepairError) as caught:
         repair_checkpoint(tmp_path, "offboarding", "prod")
     assert caught.value.path == folder / "prod.json"
     assert "unreadable and so is its .bak" in str(caught.value)
-    assert (folder / "prod.json").read_text() == ""  # nothing was made worse
+    assert (folder / "prod.json").read_text() == ""
+    assert (folder / "prod.json.attrs").exists()  # not even the broken sidecar was touched
 
 
 def test_a_wrong_stack_name_is_reported_not_created(tmp_path: Path) -> None:
     layout(tmp_path, json.dumps(GOOD), None)
-    with pytest.raises(CheckpointRepairError, match="check --project and --stack"):
+    with pytest.raises(CheckpointRepairError, match="check --backend, --project and --stack"):
         repair_checkpoint(tmp_path, "offboarding", "staging")
     assert not (tmp_path / ".pulumi" / "stacks" / "offboarding" / "staging.json").exists()
 
 
-def test_backend_urls() -> None:
-    assert backend_dir_from_url("file:///var/state%20dir") == Path("/var/state dir")
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"offboarding/prod.json.gz": "x"}, "compressed"),
+        ({"prod.json": json.dumps(GOOD)}, "legacy layout"),
+    ],
+)
+def test_layouts_it_cannot_handle_are_named(tmp_path: Path, files: dict[str, str], message: str) -> None:
+    stacks = tmp_path / ".pulumi" / "stacks"
+    for name, text in files.items():
+        (stacks / name).parent.mkdir(parents=True, exist_ok=True)
+        (stacks / name).write_text(text)
+    with pytest.raises(CheckpointRepairError, match=message):
+        repair_checkpoint(tmp_path, "offboarding", "prod")
+
+
+def test_backend_urls_resolve_as_the_cli_resolves_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    assert backend_dir_from_url("file:///var/state") == Path("/var/state")
+    assert backend_dir_from_url("file://~") == tmp_path / "home"  # `pulumi login --local`
+    assert backend_dir_from_url("file://~/state") == tmp_path / "home" / "state"
+    assert backend_dir_from_url("file://./state") == tmp_path / "state"
+    assert backend_dir_from_url("file://state?no_tmp_dir=true") == tmp_path / "state"
     assert backend_dir_from_url("/var/state") == Path("/var/state")
     with pytest.raises(ValueError, match="not a file backend"):
         backend_dir_from_url("s3://bucket/state")
+
+
+def test_update_locks_are_described(tmp_path: Path) -> None:
+    assert update_locks(tmp_path, "offboarding", "prod") == []
+    folder = tmp_path / ".pulumi" / "locks" / "organization" / "offboarding" / "prod"
+    folder.mkdir(parents=True)
+    lock = {"pid": 4242, "username": "ci", "hostname": "runner-7", "timestamp": "2026-12-04T10:00:00Z"}
+    (folder / "a1b2.json").write_text(json.dumps(lock))
+    assert update_locks(tmp_path, "offboarding", "prod") == [
+        "pid 4242 on runner-7 since 2026-12-04T10:00:00Z"
+    ]
 
 
 def test_command_line_reports_what_it_changed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from pulumi import automation as auto
 
-from pulumi_personal_data.checkpoint_repair import repair_checkpoint
+from pulumi_personal_data.checkpoint_repair import repair_checkpoint, update_locks
 from pulumi_personal_data.emulator.control_client import EmulatorControl
 from pulumi_personal_data.emulator.server import EmulatorServer
 from tests.e2e.harness import OffboardingStack
@@ -24,6 +25,25 @@ from tests.support import WRITER, removal_posts
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
+
+
+def process_tree(root: int) -> dict[int, str]:
+    """``root`` and all its descendants (Linux /proc), each with its command line."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(stat.parent.name))
+    tree: dict[int, str] = {}
+    pending = [root]
+    while pending:
+        pid = pending.pop()
+        try:
+            tree[pid] = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        pending.extend(children.get(pid, []))
+    return tree
 
 
 @pytest.mark.parametrize("damaged", ["e2e.json.attrs", "e2e.json"])
@@ -68,7 +88,13 @@ def test_sigkill_midway_then_documented_recovery(
     deadline = time.monotonic() + 120
     while len(removal_posts(control)) < 20 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the program, the CLI and the provider process
+    # The program, the CLI and the provider process: the CLI starts plugins in their own process
+    # groups, so a killpg of the program's group alone would leave the provider running.
+    tree = process_tree(proc.pid)
+    assert any("pulumi.dynamic" in command for command in tree.values()), "the provider should be running"
+    for pid in tree:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     proc.wait(timeout=30)
     before_recovery = Counter(e.path.rsplit("/", 2)[-2] for e in removal_posts(control))
     assert 0 < sum(before_recovery.values()) < len(users), "the kill did not land midway"
@@ -77,6 +103,9 @@ def test_sigkill_midway_then_documented_recovery(
     control.set_faults(None)
     # Step 0, before any CLI command (even `stack select` fails on a cut-short state write).
     repair = repair_checkpoint(work / "pulumi" / "state", "offboarding", "e2e")
+    assert update_locks(work / "pulumi" / "state", "offboarding", "e2e"), (
+        "the killed update's lock is reported"
+    )
     stack = OffboardingStack(
         work,
         emulator,
@@ -88,6 +117,7 @@ def test_sigkill_midway_then_documented_recovery(
     deployment = stack.stack.export_stack().deployment or {}
     in_flight = [op for op in deployment.get("pending_operations") or [] if op.get("type") == "creating"]
     stack.stack.cancel()  # removes the dead update's lock (file backend)
+    assert update_locks(work / "pulumi" / "state", "offboarding", "e2e") == []
     stack.refresh(clear_pending_creates=True)
     stack.up()
     stack.up(expect_no_changes=True)
