@@ -70,7 +70,7 @@ def child(spec: dict[str, Any]) -> dict[str, float]:
 
 
 def main() -> None:
-    """Start an emulator, request ``n`` removals, then time ``repeats`` fresh-process refreshes."""
+    """Start an emulator with ``n`` fresh profiles, then time ``repeats`` fresh-process refreshes."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -15,10 +15,12 @@ from typing import Any
 import pulumi
 
 from pulumi_personal_data import PersonalDataRemoval, PersonalDataRemovalArgs
+from pulumi_personal_data.inputs import normalize_guid
 from pulumi_personal_data.profiles import inbound_profiles
 
 config = pulumi.Config("partner-offboarding")
-partner = config.require("partnerTenantId").lower()
+# Validated and lower-cased as the provider does: a malformed id fails here, naming the key.
+partner = normalize_guid("partner-offboarding:partnerTenantId", config.require("partnerTenantId"))
 ticket = config.require("ticket")
 
 profiles = inbound_profiles(home_tenant_id=partner, page_size=config.get_int("pageSize"))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import math
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from .errors import (
     GraphTransientError,
 )
 from .inputs import normalize_guid
-from .pacing import ThrottleGate
+from .pacing import ThrottleGate, TurnTooFar
 from .retry import RetryPolicy
 
 __all__ = ["GraphClient", "GraphResponse", "SharedProfileRef", "TokenProvider"]
@@ -204,10 +205,15 @@ class GraphClient:
         self._session = session
         # Graph keeps separate read and write quotas; a 429 on one must not hold back the other.
         self._gates = {"read": ThrottleGate(), "write": ThrottleGate()}
+        self._last_throttled: dict[str, GraphErrorDetails] = {}
 
     def close(self) -> None:
         """Close pooled connections."""
         self._session.close()
+
+    def throttle_gate(self, method: str) -> ThrottleGate:
+        """The :class:`ThrottleGate` that requests with this HTTP method wait at (reads or writes)."""
+        return self._gates["read" if method.upper() == "GET" else "write"]
 
     # -- operations -------------------------------------------------------------------------
 
@@ -263,10 +269,15 @@ class GraphClient:
     def _send(self, method: str, path: str, *, permission_hint: str) -> GraphResponse:
         url = self.endpoint + path
         log_path = path.split("?", 1)[0]
-        gate = self._gates["read" if method == "GET" else "write"]
+        quota = "read" if method == "GET" else "write"
+        gate = self.throttle_gate(method)
+        started = time.monotonic()
 
         def attempt() -> GraphResponse:
-            gate.wait_turn()
+            try:
+                gate.wait_turn(self._retry.deadline_seconds - (time.monotonic() - started))
+            except TurnTooFar as far:
+                raise self._held_back(quota, method, log_path, far.delay) from None
             client_request_id = str(uuid.uuid4())
             headers = {"client-request-id": client_request_id, "return-client-request-id": "true"}
             try:
@@ -302,12 +313,18 @@ class GraphClient:
                 resp.headers.get("date"),
                 resp.headers.get("x-ms-ags-diagnostic"),
             )
-            if resp.status_code >= 300:
+            if resp.status_code == 429:
                 details = _error_details(resp, method, log_path, client_request_id)
-                if details.status == 429 and details.retry_after is not None:
+                if details.retry_after is not None:
+                    self._last_throttled[quota] = details
                     gate.throttled(details.retry_after)
                 _raise_for(details, permission_hint=permission_hint)
-            gate.passed()
+            gate.passed()  # any answer but a 429 says this quota is not throttling now
+            if resp.status_code >= 300:
+                _raise_for(
+                    _error_details(resp, method, log_path, client_request_id),
+                    permission_hint=permission_hint,
+                )
             body: Any = None
             if resp.content:
                 try:
@@ -324,6 +341,32 @@ class GraphClient:
             )
 
         return self._retry.call(attempt, describe=f"{method} {log_path}")
+
+    def _held_back(self, quota: str, method: str, path: str, delay: float) -> GraphTransientError:
+        """The error for a request the shared Retry-After would hold past the retry deadline.
+
+        It carries the 429 that set the wait (its request id is the evidence) and, as
+        ``retry_after``, the wait still ahead, so the retry policy stops instead of sleeping.
+        """
+        last = self._last_throttled.get(quota)
+        details = GraphErrorDetails(
+            method=method,
+            path=path,
+            status=429,
+            code=last.code if last else None,
+            message="; ".join(
+                part
+                for part in (
+                    last.message if last else "",
+                    f"not sent: Graph asked every request to wait {delay:.1f} s more",
+                )
+                if part
+            ),
+            request_id=last.request_id if last else None,
+            client_request_id=None,
+            retry_after=delay,
+        )
+        return GraphTransientError(details, "Graph is throttling this app; rerun later")
 
 
 def _profile_ref(item: Any) -> SharedProfileRef:

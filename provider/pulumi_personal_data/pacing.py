@@ -5,8 +5,8 @@ honoured the ``Retry-After`` of its own 429, the other three would keep sending 
 bound to refuse, each costing a round trip and a place in the quota's accounting. A
 :class:`ThrottleGate` makes a ``Retry-After`` apply to every thread, and while throttled lets them
 through one at a time, spaced by the last ``Retry-After`` (capped), so a bucket that refills
-gradually is used as it refills instead of being raced for. Each unthrottled answer halves the
-spacing, so a quota that has recovered is used at full speed again within a few requests.
+gradually is used as it refills instead of being raced for. Each answer that is not a 429 halves
+the spacing, so a quota that has recovered is used at full speed again within a few requests.
 
 Reads and writes have separate quotas in Graph, so :class:`GraphClient` keeps one gate for each.
 """
@@ -17,7 +17,15 @@ import threading
 import time
 from collections.abc import Callable
 
-__all__ = ["ThrottleGate"]
+__all__ = ["ThrottleGate", "TurnTooFar"]
+
+
+class TurnTooFar(Exception):
+    """The next turn is further away than the caller may wait; ``delay`` says how far, in seconds."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"the next turn is {delay:.3f} s away")
+        self.delay = delay
 
 
 class ThrottleGate:
@@ -43,27 +51,44 @@ class ThrottleGate:
         self._lock = threading.Lock()
         self._not_before = 0.0
         self._spacing = 0.0
+        self._generation = 0  # bumped by every 429, so sleepers notice a newer Retry-After
 
-    def wait_turn(self) -> float:
-        """Block until this thread may send; returns the seconds waited (0.0 when not throttled)."""
-        with self._lock:
-            now = self._clock()
-            start = max(now, self._not_before)
-            if self._spacing > 0.0:
-                self._not_before = start + self._spacing  # the next thread's turn comes after
-        delay = start - now
-        if delay > 0.0:
+    def wait_turn(self, max_wait: float = float("inf")) -> float:
+        """Block until this thread may send; return the seconds waited (0.0 when not throttled).
+
+        Raises :class:`TurnTooFar` at once, without taking a turn, when the turn is further away
+        than ``max_wait`` (the caller's remaining deadline), so the caller can fail with its retry
+        policy's bounds rather than sleep past them. A 429 seen by another thread while this one
+        sleeps moves its turn after the new ``Retry-After``.
+        """
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                start = max(now, self._not_before)
+                if start - now > max_wait - waited:
+                    raise TurnTooFar(start - now)
+                if self._spacing > 0.0:
+                    self._not_before = start + self._spacing  # the next thread's turn comes after
+                generation = self._generation
+            delay = start - now
+            if delay <= 0.0:
+                return waited
             self._sleep(delay)
-        return max(delay, 0.0)
+            waited += delay
+            with self._lock:
+                if self._generation == generation:
+                    return waited
 
     def throttled(self, retry_after: float) -> None:
         """Graph answered 429 with ``Retry-After``: nobody sends before it passes."""
         with self._lock:
+            self._generation += 1
             self._not_before = max(self._not_before, self._clock() + retry_after)
             self._spacing = min(max(retry_after, 0.0), self._max_spacing)
 
     def passed(self) -> None:
-        """A request went through unthrottled: halve the spacing (it ends below 1 ms)."""
+        """Graph answered without throttling: halve the spacing (it ends below 1 ms)."""
         with self._lock:
             self._spacing = self._spacing / 2 if self._spacing >= 0.002 else 0.0
 

@@ -1,9 +1,10 @@
 """The lifecycle of a PersonalDataRemoval: check, diff, create, read, update and delete.
 
 This is the dynamic provider object Pulumi pickles into every resource's ``__provider``. It is
-pickled by reference (the class lives in an importable module) and carries no state at all: the
-Graph client and the credential are built in ``configure()`` inside the provider process, so no
-token, secret or setting from stack config can end up in Pulumi state.
+pickled by reference (the class lives in an importable module) and carries no state at all:
+``configure()`` only records the stack config, and the Graph client and the credential are built
+on the first Graph call inside the provider process, so no token, secret or setting from stack
+config can end up in Pulumi state.
 
 What each method sends to Microsoft Graph:
 
