@@ -213,7 +213,7 @@ class GraphClient:
 
     def throttle_gate(self, method: str) -> ThrottleGate:
         """The :class:`ThrottleGate` that requests with this HTTP method wait at (reads or writes)."""
-        return self._gates["read" if method.upper() == "GET" else "write"]
+        return self._gates[_quota(method)]
 
     # -- operations -------------------------------------------------------------------------
 
@@ -269,8 +269,8 @@ class GraphClient:
     def _send(self, method: str, path: str, *, permission_hint: str) -> GraphResponse:
         url = self.endpoint + path
         log_path = path.split("?", 1)[0]
-        quota = "read" if method == "GET" else "write"
-        gate = self.throttle_gate(method)
+        quota = _quota(method)
+        gate = self._gates[quota]
         started = time.monotonic()
 
         def attempt() -> GraphResponse:
@@ -349,24 +349,23 @@ class GraphClient:
         ``retry_after``, the wait still ahead, so the retry policy stops instead of sleeping.
         """
         last = self._last_throttled.get(quota)
+        note = f"not sent: Graph asked every request to wait {delay:.1f} s more"
         details = GraphErrorDetails(
             method=method,
             path=path,
             status=429,
             code=last.code if last else None,
-            message="; ".join(
-                part
-                for part in (
-                    last.message if last else "",
-                    f"not sent: Graph asked every request to wait {delay:.1f} s more",
-                )
-                if part
-            ),
+            message=f"{last.message}; {note}" if last and last.message else note,
             request_id=last.request_id if last else None,
             client_request_id=None,
             retry_after=delay,
         )
         return GraphTransientError(details, "Graph is throttling this app; rerun later")
+
+
+def _quota(method: str) -> str:
+    """Which of Graph's two quotas a request draws on."""
+    return "read" if method.upper() == "GET" else "write"
 
 
 def _profile_ref(item: Any) -> SharedProfileRef:
