@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jwt
 import requests
 
 from pulumi_personal_data.emulator.control_client import EmulatorControl
 from pulumi_personal_data.emulator.server import EmulatorConfig, EmulatorServer
+from tests.support import NO_ROLES
 
 from .conftest import EXAMPLE_USER_ID, INBOUND, WRITER_APP, WRITER_SECRET, app_token
 
@@ -92,3 +94,31 @@ def test_in_memory_state_does_not_survive(tmp_path: Path) -> None:
         ).json()["value"]
         assert len(listed) == 30
         ctl.close()
+
+
+def test_role_grants_survive_restart_and_reset_drops_them(tmp_path: Path) -> None:
+    """Admin consent given through the control API is state too: kept on restart, gone on reset."""
+    config = EmulatorConfig(port=0, data_dir=tmp_path, processing_delay=None)
+    roles = ["CrossTenantUserProfileSharing.Read.All"]
+
+    def token_roles(server: EmulatorServer) -> list[str]:
+        token = app_token(server, NO_ROLES["appId"], NO_ROLES["secrets"][0])
+        claims = jwt.decode(token, options={"verify_signature": False})
+        return list(claims.get("roles", []))
+
+    with EmulatorServer(config) as first:
+        assert token_roles(first) == []
+        ctl = EmulatorControl(first.base_url, first.ca_path)
+        ctl.set_app_roles(NO_ROLES["appId"], roles)
+        ctl.close()
+        assert token_roles(first) == roles
+
+    with EmulatorServer(config) as second:
+        assert token_roles(second) == roles
+        ctl = EmulatorControl(second.base_url, second.ca_path)
+        ctl.reset()
+        ctl.close()
+        assert token_roles(second) == []
+
+    with EmulatorServer(config) as third:
+        assert token_roles(third) == []

@@ -195,6 +195,10 @@ def validate_guid(value: str, what: str = "object identifier") -> str:
         raise BadRequest(f"Invalid {what} '{value}'.") from None
 
 
+#: Meta key of the role grants made through the control API since the last seed or reset.
+_GRANTS_KEY = "appRoleGrants"
+
+
 def _iso(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -286,10 +290,17 @@ class EmulatorBackend:
         return self.seed.tenant_id
 
     def adopt_seed(self, seed: Seed) -> None:
-        """Use ``seed``'s apps and users without touching stored profiles (restart on a data dir)."""
+        """Use ``seed``'s apps and users without touching stored profiles (restart on a data dir).
+
+        Role grants made through :meth:`set_app_roles` since the last seed or reset are stored
+        with the data and applied on top, so they survive a restart too.
+        """
         with self._lock:
             self._seed = seed
             self._apps = {a.app_id: a for a in seed.applications}
+            for app_id, roles in json.loads(self.store.get_meta(_GRANTS_KEY) or "{}").items():
+                if app_id in self._apps:
+                    self._apps[app_id] = replace(self._apps[app_id], roles=tuple(roles))
             self._users = {u.user_id: u for u in seed.users}
             self._github = {g.request_token: g for g in seed.github_oidc}
             self._next_due = self.store.next_due()
@@ -313,13 +324,16 @@ class EmulatorBackend:
     def set_app_roles(self, app_id: str, roles: Sequence[str]) -> AppRegistration:
         """Grant exactly ``roles`` to an app, as an admin consent does; tokens issued later carry them.
 
-        Kept in memory only: a restart on a data dir returns to the seed's grants.
+        Stored with the data (a restart on a data dir keeps it); a reset or a new seed drops it.
         """
         with self._lock:
             app = self._apps.get(app_id.lower()) or self._apps.get(app_id)
             if app is None:
                 raise KeyError(app_id)
             updated = replace(app, roles=tuple(roles))
+            grants = json.loads(self.store.get_meta(_GRANTS_KEY) or "{}")
+            grants[updated.app_id] = list(updated.roles)
+            self.store.set_meta(_GRANTS_KEY, json.dumps(grants, sort_keys=True))
             self._apps[updated.app_id] = updated
             return updated
 
