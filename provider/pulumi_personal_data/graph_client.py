@@ -319,7 +319,8 @@ class GraphClient:
                     self._last_throttled[quota] = details
                     gate.throttled(details.retry_after)
                 _raise_for(details, permission_hint=permission_hint)
-            gate.passed()  # any answer but a 429 says this quota is not throttling now
+            if resp.status_code < 500:  # 503/504 mean overloaded, not a recovered quota
+                gate.passed()
             if resp.status_code >= 300:
                 _raise_for(
                     _error_details(resp, method, log_path, client_request_id),

@@ -5,8 +5,8 @@ honoured the ``Retry-After`` of its own 429, the other three would keep sending 
 bound to refuse, each costing a round trip and a place in the quota's accounting. A
 :class:`ThrottleGate` makes a ``Retry-After`` apply to every thread, and while throttled lets them
 through one at a time, spaced by the last ``Retry-After`` (capped), so a bucket that refills
-gradually is used as it refills instead of being raced for. Each answer that is not a 429 halves
-the spacing, so a quota that has recovered is used at full speed again within a few requests.
+gradually is used as it refills instead of being raced for. Each answer below 500 other than a
+429 halves the spacing, so a recovered quota is used at full speed again within a few requests.
 
 Reads and writes have separate quotas in Graph, so :class:`GraphClient` keeps one gate for each.
 """
@@ -49,9 +49,9 @@ class ThrottleGate:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._not_before = 0.0
+        self._not_before = 0.0  # the next free turn
+        self._blocked_until = 0.0  # set by 429s only: no turn may start before it
         self._spacing = 0.0
-        self._generation = 0  # bumped by every 429, so sleepers notice a newer Retry-After
 
     def wait_turn(self, max_wait: float = float("inf")) -> float:
         """Block until this thread may send; return the seconds waited (0.0 when not throttled).
@@ -66,25 +66,26 @@ class ThrottleGate:
             with self._lock:
                 now = self._clock()
                 start = max(now, self._not_before)
-                if start - now > max_wait - waited:
+                if start > now and start - now > max_wait - waited:
                     raise TurnTooFar(start - now)
                 if self._spacing > 0.0:
                     self._not_before = start + self._spacing  # the next thread's turn comes after
-                generation = self._generation
             delay = start - now
             if delay <= 0.0:
                 return waited
             self._sleep(delay)
             waited += delay
             with self._lock:
-                if self._generation == generation:
+                # Keep the turn unless a 429 that arrived meanwhile blocks past it.
+                if self._blocked_until <= start:
                     return waited
 
     def throttled(self, retry_after: float) -> None:
         """Graph answered 429 with ``Retry-After``: nobody sends before it passes."""
         with self._lock:
-            self._generation += 1
-            self._not_before = max(self._not_before, self._clock() + retry_after)
+            until = self._clock() + retry_after
+            self._blocked_until = max(self._blocked_until, until)
+            self._not_before = max(self._not_before, until)
             self._spacing = min(max(retry_after, 0.0), self._max_spacing)
 
     def passed(self) -> None:

@@ -110,6 +110,47 @@ def test_a_newer_retry_after_moves_a_sleeping_turn() -> None:
     assert clock.slept == [0.1, 1.0]
 
 
+def test_a_newer_shorter_retry_after_keeps_a_sleeping_turn() -> None:
+    """A 429 that blocks only until before this thread's turn must not send it to the back."""
+    clock = FakeClock()
+    gates: list[ThrottleGate] = []
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds / 2)
+        if len(clock.slept) == 1:
+            gates[0].throttled(0.2)  # an in-flight request's 429 lands halfway through the wait
+        clock.now += seconds / 2
+
+    gate = ThrottleGate(clock=clock, sleep=sleep)
+    gates.append(gate)
+    gate.throttled(1.0)
+    assert gate.wait_turn() == pytest.approx(1.0)
+    assert len(clock.slept) == 1
+
+
+def test_a_turn_refused_after_a_requeue_counts_the_time_already_waited() -> None:
+    clock = FakeClock()
+    gates: list[ThrottleGate] = []
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if len(clock.slept) == 1:
+            gates[0].throttled(3.0)  # after 1 s of waiting, 3 s more are needed
+
+    gate = ThrottleGate(clock=clock, sleep=sleep)
+    gates.append(gate)
+    gate.throttled(1.0)
+    with pytest.raises(TurnTooFar):
+        gate.wait_turn(max_wait=3.5)  # 1 + 3 > 3.5, though 3 alone would fit
+    assert clock.slept == [1.0]
+
+
+def test_an_unthrottled_gate_never_invents_a_wait_even_past_the_deadline() -> None:
+    clock = FakeClock()
+    gate = ThrottleGate(clock=clock, sleep=clock.sleep)
+    assert gate.wait_turn(max_wait=-0.001) == 0.0  # a retry that overslept its deadline still sends
+
+
 def client_for(emulator: EmulatorServer, **extra: str) -> GraphClient:
     config = stack_config(emulator, **extra)
     settings = resolve_settings(config.get, {})
