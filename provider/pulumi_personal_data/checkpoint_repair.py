@@ -18,16 +18,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from .errors import PersonalDataError
 
 __all__ = [
     "CheckpointRepairError",
     "RepairReport",
+    "UpdateLock",
     "backend_dir_from_url",
     "main",
     "repair_checkpoint",
@@ -67,24 +70,26 @@ class RepairReport:
 
 
 def _readable_json(path: Path) -> bool:
+    """True when ``path`` holds a JSON object (checkpoints and sidecars are objects)."""
     try:
-        json.loads(path.read_bytes())
+        return isinstance(json.loads(path.read_bytes()), dict)
     except (ValueError, OSError):
         return False
-    return True
 
 
 def _checkpoint_path(backend_dir: Path, project: str, stack: str) -> Path:
     """The checkpoint's path, or a CheckpointRepairError explaining why this tool cannot help."""
     stacks = backend_dir / ".pulumi" / "stacks"
     checkpoint = stacks / project / f"{stack}.json"
-    if checkpoint.exists():
-        return checkpoint
+    # Checked first: with a compressed variant beside the plain file, the CLI loads whichever is
+    # newest, and restoring the plain one could make it load older state.
     for suffix in (".gz", ".zst"):
         if checkpoint.with_name(checkpoint.name + suffix).exists():
             raise CheckpointRepairError(
                 checkpoint, f"the checkpoint is compressed ({suffix}); repair it by hand from its .bak"
             )
+    if checkpoint.exists():
+        return checkpoint
     if (stacks / f"{stack}.json").exists():
         raise CheckpointRepairError(
             checkpoint, "this backend uses the legacy layout without project folders; repair by hand"
@@ -134,42 +139,88 @@ def repair_checkpoint(backend_dir: Path, project: str, stack: str) -> RepairRepo
     return RepairReport(tuple(s.name for s in sidecars), restored_from_backup=restore)
 
 
-def update_locks(backend_dir: Path, project: str, stack: str) -> list[str]:
-    """Describe the update locks held on the stack (pid, host, since when); empty when none.
+@dataclass(frozen=True)
+class UpdateLock:
+    """An update lock on the stack, as the file backend writes it (``.pulumi/locks/...``)."""
+
+    path: Path
+    pid: int | None
+    hostname: str | None
+    timestamp: str | None
+
+    def held_by_live_process_here(self) -> bool:
+        """True when the lock's process runs on this host: an update is in progress."""
+        if self.pid is None or self.hostname != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True  # it exists, under another user
+        return True
+
+    def describe(self) -> str:
+        """pid, host and start time, or that the lock file is unreadable."""
+        if self.pid is None:
+            return f"{self.path.name} (unreadable)"
+        return f"pid {self.pid} on {self.hostname} since {self.timestamp}"
+
+
+def update_locks(backend_dir: Path, project: str, stack: str) -> list[UpdateLock]:
+    """The update locks held on the stack; empty when none.
 
     A lock left by a killed update is expected; one held by a live process means an update is
     still running, and nothing should be repaired under it.
     """
     folder = backend_dir / ".pulumi" / "locks" / "organization" / project / stack
-    described = []
-    for lock in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+    locks = []
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         try:
-            content = json.loads(lock.read_bytes())
-            described.append(
-                f"pid {content.get('pid')} on {content.get('hostname')} since {content.get('timestamp')}"
+            content = json.loads(path.read_bytes())
+            pid = content.get("pid")
+            locks.append(
+                UpdateLock(
+                    path,
+                    pid if isinstance(pid, int) else None,
+                    str(content.get("hostname")),
+                    str(content.get("timestamp")),
+                )
             )
         except (ValueError, OSError, AttributeError):
-            described.append(f"{lock.name} (unreadable)")
-    return described
+            locks.append(UpdateLock(path, None, None, None))
+    return locks
+
+
+def _home() -> str:
+    """The user's home as the CLI finds it (the password database first, then $HOME)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError):
+        return os.path.expanduser("~")
 
 
 def backend_dir_from_url(url: str) -> Path:
     """The directory of a file backend URL, resolved as Pulumi resolves it.
 
-    Like the CLI: strip ``file://`` and any ``?query``, expand a leading ``~``, make the path
-    absolute (``file://~`` is ``pulumi login --local``'s home directory). A plain path is accepted
-    too; any other scheme is refused.
+    Like the CLI: strip ``file://`` and any ``?query``, expand a leading ``~`` to the user's home
+    (``file://~`` is ``pulumi login --local``), percent-decode, make the path absolute. A plain
+    path is accepted too; any other scheme is refused.
     """
     if url.startswith(_FILE_PREFIX):
-        path = url[len(_FILE_PREFIX) :].split("?", 1)[0]
+        path = unquote(url[len(_FILE_PREFIX) :].split("?", 1)[0])
+        if path == "~" or path.startswith("~/"):
+            path = _home() + path[1:]
     elif "://" in url:
         raise ValueError(
             f"backend {url.split('://', 1)[0]}:// is not a file backend; only file backends need "
             "this repair (set --backend to the file:// URL or directory of your state)"
         )
     else:
-        path = url
-    return Path(os.path.abspath(os.path.expanduser(path)))
+        path = os.path.expanduser(url)
+    return Path(os.path.abspath(path))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,20 +236,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--project", required=True, help="the Pulumi project name (Pulumi.yaml `name`)")
     parser.add_argument("--stack", required=True, help="the stack name, without organization")
+    parser.add_argument(
+        "--force", action="store_true", help="repair even while a live process on this host holds the lock"
+    )
     args = parser.parse_args(argv)
     if not args.backend:
         parser.error("--backend is required when PULUMI_BACKEND_URL is not set")
     try:
         backend_dir = backend_dir_from_url(args.backend)
-        report = repair_checkpoint(backend_dir, args.project, args.stack)
         locks = update_locks(backend_dir, args.project, args.stack)
+        live = [lock for lock in locks if lock.held_by_live_process_here()]
+        if live and not args.force:
+            print(
+                f"error: an update is running ({live[0].describe()}); a state write in progress is "
+                "not damage. Wait for it, or stop it and rerun (--force repairs anyway)",
+                file=sys.stderr,
+            )
+            return 1
+        for lock in locks:
+            print(
+                f"update lock held: {lock.describe()}; once that process is gone, `pulumi cancel` removes it"
+            )
+        report = repair_checkpoint(backend_dir, args.project, args.stack)
     except (CheckpointRepairError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for line in report.describe() or ["the checkpoint reads fine; nothing changed"]:
         print(line)
-    for lock in locks:
-        print(f"update lock held: {lock}; if that process is gone, `pulumi cancel` removes the lock")
     return 0
 
 

@@ -27,23 +27,47 @@ pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parents[2]
 
 
-def process_tree(root: int) -> dict[int, str]:
-    """``root`` and all its descendants (Linux /proc), each with its command line."""
+def _descendants(roots: list[int]) -> dict[int, str]:
+    """``roots`` and all their descendants (Linux /proc), each with its command line."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):
             ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
             children.setdefault(ppid, []).append(int(stat.parent.name))
-    tree: dict[int, str] = {}
-    pending = [root]
+    found: dict[int, str] = {}
+    pending = list(roots)
     while pending:
         pid = pending.pop()
+        if pid in found:
+            continue
         try:
-            tree[pid] = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            found[pid] = (Path("/proc") / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
         pending.extend(children.get(pid, []))
-    return tree
+    return found
+
+
+def kill_process_tree(root: int) -> dict[int, str]:
+    """SIGKILL ``root`` and every descendant; returns what was killed.
+
+    The CLI starts plugins in their own process groups, so killing the program's group alone
+    would leave the provider running. Everything is stopped first (SIGSTOP) until no new process
+    appears, so nothing can spawn a child between the scan and the kill.
+    """
+    stopped: dict[int, str] = {}
+    while True:
+        new = {pid: cmd for pid, cmd in _descendants([root, *stopped]).items() if pid not in stopped}
+        if not new:
+            break
+        for pid in new:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        stopped.update(new)
+    for pid in stopped:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return stopped
 
 
 @pytest.mark.parametrize("damaged", ["e2e.json.attrs", "e2e.json"])
@@ -86,15 +110,12 @@ def test_sigkill_midway_then_documented_recovery(
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while len(removal_posts(control)) < 20 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    # The program, the CLI and the provider process: the CLI starts plugins in their own process
-    # groups, so a killpg of the program's group alone would leave the provider running.
-    tree = process_tree(proc.pid)
-    assert any("pulumi.dynamic" in command for command in tree.values()), "the provider should be running"
-    for pid in tree:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    try:
+        while len(removal_posts(control)) < 20 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.05)
+    finally:
+        killed = kill_process_tree(proc.pid)  # the program, the CLI and the provider process
+    assert any("pulumi.dynamic" in command for command in killed.values()), "the provider was killed too"
     proc.wait(timeout=30)
     before_recovery = Counter(e.path.rsplit("/", 2)[-2] for e in removal_posts(control))
     assert 0 < sum(before_recovery.values()) < len(users), "the kill did not land midway"
