@@ -8,10 +8,6 @@ the emulator's sockets got TCP_NODELAY. Also prints the mean time per request.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -20,20 +16,10 @@ from pathlib import Path
 
 import requests
 
+from pulumi_personal_data.emulator.process import running_emulator
+
 DEMO_APP_ID = "0b7a6f1e-2c3d-4e5f-8a9b-0c1d2e3f4a5b"
 DEMO_SECRET = "demo-secret-do-not-use-in-production"  # noqa: S105 - the fake seed secret
-
-
-def _wait_ready(ready_file: Path, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> dict[str, str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready_file.exists():
-            info: dict[str, str] = json.loads(ready_file.read_text())
-            return info
-        if proc.poll() is not None:
-            raise SystemExit(f"emulator exited early with code {proc.returncode}")
-        time.sleep(0.05)
-    raise SystemExit("emulator did not become ready")
 
 
 def main() -> None:
@@ -48,26 +34,13 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="graph-emulator-bench-") as tmp:
-        ready_file = Path(tmp) / "ready.json"
-        cmd = [
-            sys.executable,
-            "-m",
-            "pulumi_personal_data.emulator",
-            "--port",
-            "0",
-            "--processing-delay",
-            "3600",
-            "--ready-file",
-            str(ready_file),
-        ]
+        options = ["--port", "0", "--processing-delay", "3600"]
         if args.data_dir:
-            cmd += ["--data-dir", str(Path(tmp) / "data")]
-        env = dict(os.environ)
-        provider_dir = str(Path(__file__).resolve().parent.parent / "provider")
-        env["PYTHONPATH"] = provider_dir + os.pathsep + env.get("PYTHONPATH", "")
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
-        try:
-            info = _wait_ready(ready_file, proc)
+            options += ["--data-dir", str(Path(tmp) / "data")]
+        with running_emulator(
+            options, ready_file=Path(tmp) / "ready.json", log_file=Path(tmp) / "emulator.log"
+        ) as emulator:
+            info = emulator.info
             ca, base, graph = info["ca_path"], info["base_url"], info["graph_url"]
             seeded = requests.post(
                 f"{base}/_emulator/seed/generate", json={"count": args.requests}, verify=ca, timeout=60
@@ -119,9 +92,6 @@ def main() -> None:
             )
             if ok != len(statuses):
                 raise SystemExit("some requests failed")
-        finally:
-            proc.terminate()
-            proc.wait(timeout=15)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ from pulumi import automation as auto
 from bench.noop_provider import declare_noops
 from pulumi_personal_data.credentials import CachedTokenProvider, resolve_credential
 from pulumi_personal_data.emulator.control_client import EmulatorControl, JournalEntry
+from pulumi_personal_data.emulator.process import running_emulator
 from pulumi_personal_data.emulator.seed import default_seed_document
 from pulumi_personal_data.graph_client import GraphClient
 from pulumi_personal_data.local_stack import LocalBackend, find_pulumi_bin_dir, open_stack
@@ -125,43 +126,24 @@ class Emulator:
 @contextlib.contextmanager
 def run_emulator(tmp: Path) -> Iterator[Emulator]:
     """Start ``python -m pulumi_personal_data.emulator`` on a free loopback port; stop it after."""
-    ready = tmp / "emulator-ready.json"
     env = {k: v for k, v in os.environ.items() if k != "REQUESTS_CA_BUNDLE"}
-    with (tmp / "emulator.log").open("wb") as errors:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "pulumi_personal_data.emulator",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--processing-delay",
-                "none",
-                "--ready-file",
-                str(ready),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=errors,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the emulator did not start; see {tmp / 'emulator.log'}")
-            time.sleep(0.05)
-        info = json.loads(ready.read_text())
+    options = ["--host", "127.0.0.1", "--port", "0", "--processing-delay", "none"]
+    with running_emulator(
+        options, ready_file=tmp / "emulator-ready.json", log_file=tmp / "emulator.log", env=env
+    ) as child:
+        info = child.info
         control = EmulatorControl(info["base_url"], info["ca_path"])
-        yield Emulator(proc, info["base_url"], info["graph_url"], info["ca_path"], info["tenant_id"], control)
-        control.close()
-    finally:
-        proc.terminate()
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            yield Emulator(
+                child.process,
+                info["base_url"],
+                info["graph_url"],
+                info["ca_path"],
+                info["tenant_id"],
+                control,
+            )
+        finally:
+            control.close()
 
 
 # -- one measured stack -------------------------------------------------------------------------

@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 from pulumi import automation as auto
 
 from pulumi_personal_data.emulator.control_client import EmulatorControl
+from pulumi_personal_data.emulator.process import EmulatorProcess, start_emulator_process
 from pulumi_personal_data.emulator.seed import default_seed_document
+from pulumi_personal_data.emulator.server import EmulatorStartError
 from pulumi_personal_data.local_stack import LocalBackend, find_pulumi_bin_dir, open_stack
 from pulumi_personal_data.offboarding import offboarding_program
 from pulumi_personal_data.roster import load_roster
@@ -41,38 +38,23 @@ def step(number: int, total: int, title: str) -> None:
     print(f"\n=== [{number}/{total}] {title} ===", flush=True)
 
 
-def start_emulator(work: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+def start_emulator(work: Path) -> EmulatorProcess:
+    """The emulator in its own process, data kept in the work dir (so a restart keeps the state)."""
     data_dir = work / "emulator"
-    ready_file = data_dir / "ready.json"
     data_dir.mkdir(parents=True, exist_ok=True)
-    ready_file.unlink(missing_ok=True)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pulumi_personal_data.emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--processing-delay",
-            "none",
-            "--ready-file",
-            str(ready_file),
-        ],
-        stdout=(data_dir / "emulator.log").open("wb"),
-        stderr=subprocess.STDOUT,
+    options = [
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--data-dir",
+        str(data_dir),
+        "--processing-delay",
+        "none",
+    ]
+    return start_emulator_process(
+        options, ready_file=data_dir / "ready.json", log_file=data_dir / "emulator.log"
     )
-    deadline = time.monotonic() + 60
-    while not ready_file.exists():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise DemoFailure(f"the emulator did not start; see {data_dir / 'emulator.log'}")
-        time.sleep(0.1)
-    info: dict[str, Any] = json.loads(ready_file.read_text())
-    return proc, info
 
 
 def seed_app() -> tuple[str, str, str]:
@@ -111,7 +93,8 @@ def run(work: Path) -> None:
     total = 9
     users = load_roster(ROOT / "data" / "departed-users.csv")
     step(1, total, "start the local Microsoft Graph emulator (HTTPS on loopback)")
-    proc, info = start_emulator(work)
+    emulator = start_emulator(work)
+    info = emulator.info
     try:
         print(
             f"Graph endpoint: {info['graph_url']}\n"
@@ -183,11 +166,7 @@ def run(work: Path) -> None:
             raise DemoFailure("destroy sent a request to Graph")
         print("\nDemo complete: every user requested exactly once; refresh, re-run and destroy sent no POST.")
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        emulator.stop()
         print("emulator stopped")
 
 
@@ -237,7 +216,7 @@ def main() -> int:
     os.environ.setdefault("PULUMI_SKIP_UPDATE_CHECK", "true")
     try:
         run(work)
-    except (DemoFailure, auto.CommandError) as exc:
+    except (DemoFailure, EmulatorStartError, auto.CommandError) as exc:
         print(f"\nDEMO FAILED: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -30,9 +30,10 @@ def _fault_spec(
         "latencyMs": latency_ms,
         "methods": [m.strip().upper() for m in methods.split(",") if m.strip()],
     }
+    spec = FaultSpec.from_json(doc)  # validated even when inactive: a typo is an error, not a no-op
     if not rate and not doc["sequence"] and not latency_ms:
         return None
-    return FaultSpec.from_json(doc)
+    return spec
 
 
 def client_environment(server: EmulatorServer) -> dict[str, str]:
